@@ -1,0 +1,78 @@
+"""The one typed settings object: every knob comes from an environment variable with a default.
+
+Variables are prefixed ``UGEN_`` (for example ``UGEN_DATA_DIR``). Secrets are ``SecretStr`` and
+never logged.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "ugen"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration of U-Gen (see the README's configuration table)."""
+
+    model_config = SettingsConfigDict(env_prefix="UGEN_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = None
+    """Product tables and DBOS system tables. Default: SQLite file ``ugen.sqlite`` in data_dir."""
+
+    executor_id: str | None = None
+    """Stable identity of a worker process, so a restarted worker resumes its own jobs."""
+    queue_polling_interval_s: float = 0.1
+    worker_concurrency: int = 2
+    """Jobs one worker process runs at once."""
+
+    providers: str = "local"
+    """Provider set: ``local`` (offline, real media) or ``simulated`` (local wrapped in a
+    seeded latency model, for benchmarks and fault tests)."""
+    simulated_latency_scale: float = 1.0
+    simulated_keyframe_s: float = 0.8
+    simulated_segment_s: float = 4.5
+    simulated_poll_interval_s: float = 0.2
+    video_poll_interval_s: float = 0.5
+
+    default_account: str = "local"
+    default_account_credits: int = 1000
+    """Credits granted (as ``bonus``) when the CLI's default account is first created."""
+
+    max_image_megapixels: float = 50.0
+    min_image_side: int = 256
+    max_image_bytes: int = 50 * 1024 * 1024
+    max_script_chars: int = 3000
+
+    ffmpeg_path: str = "ffmpeg"
+    ffprobe_path: str = "ffprobe"
+    ffmpeg_threads: int = 0
+    """0 lets FFmpeg choose."""
+    x264_preset: str = "veryfast"
+    x264_crf: int = 20
+    ffmpeg_timeout_s: float = 900.0
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'ugen.sqlite'}"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.data_dir / "work"
+
+
+def get_settings() -> Settings:
+    """Build settings from the current environment (cheap; call where needed, not at import)."""
+    return Settings()

@@ -1,0 +1,150 @@
+"""Run ffmpeg and ffprobe as child processes: argument lists only, a timeout, stderr kept.
+
+The child is always ended in ``finally``, so no ffmpeg is left behind when the caller fails or
+is interrupted.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections import deque
+from collections.abc import Sequence
+from typing import IO
+
+from ugen.core.config import get_settings
+from ugen.media.errors import FFmpegError, FFmpegTimeout
+
+STDERR_TAIL_LINES = 40
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+
+
+def ffmpeg_argv(args: Sequence[str], *, overwrite: bool = True) -> list[str]:
+    """The full argv for ffmpeg with the project's common flags in front of ``args``."""
+    settings = get_settings()
+    head = [settings.ffmpeg_path, "-hide_banner", "-nostdin", "-loglevel", "error"]
+    if overwrite:
+        head.append("-y")
+    return head + list(args)
+
+
+def run_ffmpeg(args: Sequence[str], *, timeout: float | None = None) -> str:
+    """Run ffmpeg with ``args`` (no binary name); return its stderr (warnings, filter logs).
+
+    Raises:
+        FFmpegError: non-zero exit, with argv and the stderr tail.
+        FFmpegTimeout: ran past ``timeout`` seconds.
+    """
+    return run_process(ffmpeg_argv(args), timeout=timeout)
+
+
+def run_process(argv: list[str], *, timeout: float | None = None, stdin: bytes | None = None) -> str:
+    """Run a media tool; return stderr text. See :func:`run_ffmpeg` for errors."""
+    limit = timeout if timeout is not None else get_settings().ffmpeg_timeout_s
+    proc = subprocess.Popen(
+        argv,
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        try:
+            _, err = proc.communicate(input=stdin, timeout=limit)
+        except subprocess.TimeoutExpired as exc:
+            raise FFmpegTimeout(
+                f"{argv[0]} timed out after {limit:.0f} s", argv=argv, returncode=None,
+                stderr_tail="",
+            ) from exc
+        text = err.decode("utf-8", "replace")
+        if proc.returncode != 0:
+            tail = "\n".join(deque(text.splitlines(), maxlen=STDERR_TAIL_LINES))
+            raise FFmpegError(
+                f"{argv[0]} failed with exit code {proc.returncode}",
+                argv=argv, returncode=proc.returncode, stderr_tail=tail,
+            )
+        return text
+    finally:
+        _end(proc)
+
+
+def run_capture(argv: list[str], *, timeout: float | None = None) -> tuple[bytes, str]:
+    """Run a media tool and return (stdout bytes, stderr text); errors as :func:`run_ffmpeg`."""
+    limit = timeout if timeout is not None else get_settings().ffmpeg_timeout_s
+    proc = subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        try:
+            out, err = proc.communicate(timeout=limit)
+        except subprocess.TimeoutExpired as exc:
+            raise FFmpegTimeout(
+                f"{argv[0]} timed out after {limit:.0f} s", argv=argv, returncode=None,
+                stderr_tail="",
+            ) from exc
+        text = err.decode("utf-8", "replace")
+        if proc.returncode != 0:
+            tail = "\n".join(deque(text.splitlines(), maxlen=STDERR_TAIL_LINES))
+            raise FFmpegError(
+                f"{argv[0]} failed with exit code {proc.returncode}",
+                argv=argv, returncode=proc.returncode, stderr_tail=tail,
+            )
+        return out, text
+    finally:
+        _end(proc)
+
+
+class FrameWriter:
+    """Pipe raw RGB frames into an ffmpeg encoder (used to render generated animation).
+
+    Use as a context manager; ``write`` takes ``height*width*3`` bytes per frame.
+    """
+
+    def __init__(self, args: Sequence[str], *, timeout: float | None = None) -> None:
+        self.argv = ffmpeg_argv(args)
+        self._timeout = timeout if timeout is not None else get_settings().ffmpeg_timeout_s
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stderr: IO[bytes] | None = None
+
+    def __enter__(self) -> FrameWriter:
+        import tempfile
+
+        self._stderr = tempfile.TemporaryFile()
+        self._proc = subprocess.Popen(
+            self.argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr
+        )
+        return self
+
+    def write(self, frame: bytes) -> None:
+        assert self._proc is not None and self._proc.stdin is not None
+        self._proc.stdin.write(frame)
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        assert self._proc is not None and self._stderr is not None
+        proc = self._proc
+        try:
+            if proc.stdin is not None:
+                try:
+                    proc.stdin.close()
+                except BrokenPipeError:
+                    pass
+            try:
+                proc.wait(timeout=self._timeout)
+            except subprocess.TimeoutExpired as err:
+                raise FFmpegTimeout(
+                    "ffmpeg timed out", argv=self.argv, returncode=None, stderr_tail=""
+                ) from err
+            self._stderr.seek(0)
+            text = self._stderr.read().decode("utf-8", "replace")
+            if proc.returncode != 0 and exc_type is None:
+                tail = "\n".join(deque(text.splitlines(), maxlen=STDERR_TAIL_LINES))
+                raise FFmpegError(
+                    f"ffmpeg failed with exit code {proc.returncode}",
+                    argv=self.argv, returncode=proc.returncode, stderr_tail=tail,
+                )
+        finally:
+            _end(proc)
+            self._stderr.close()
