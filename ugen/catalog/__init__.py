@@ -10,7 +10,7 @@ import os
 import tomllib
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -138,7 +138,7 @@ MUSIC_MOODS: tuple[str, ...] = ("upbeat", "chill", "inspiring", "dramatic", "pla
 KEYFRAME_RESOLUTIONS: tuple[str, ...] = ("1k", "2k", "4k")
 
 
-def _load(name: str) -> dict[str, object]:
+def _load(name: str) -> dict[str, Any]:
     with (_HERE / name).open("rb") as fh:
         return tomllib.load(fh)
 
@@ -146,19 +146,19 @@ def _load(name: str) -> dict[str, object]:
 @cache
 def video_models() -> dict[str, VideoModel]:
     data = _load("models.toml")
-    return {m["id"]: VideoModel(**m) for m in data["models"]}  # type: ignore[attr-defined]
+    return {m["id"]: VideoModel(**m) for m in data["models"]}
 
 
 @cache
 def personas() -> dict[str, Persona]:
     data = _load("personas.toml")
-    return {p["id"]: Persona(**p) for p in data["personas"]}  # type: ignore[attr-defined]
+    return {p["id"]: Persona(**p) for p in data["personas"]}
 
 
 @cache
 def voices() -> dict[str, Voice]:
     data = _load("personas.toml")
-    return {v["id"]: Voice(**v) for v in data["voices"]}  # type: ignore[attr-defined]
+    return {v["id"]: Voice(**v) for v in data["voices"]}
 
 
 @cache

@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     queue_polling_interval_s: float = 0.1
     worker_concurrency: int = 2
     """Jobs one worker process runs at once."""
+    video_worker_concurrency: int = 3
+    """Video segments one worker process generates at once."""
+    video_global_concurrency: int | None = None
+    """Video segments generated at once across all workers (None: no global cap)."""
+    heartbeat_interval_s: float = 5.0
+    heartbeat_timeout_s: float = 60.0
+    """A worker silent this long is gone; a live worker recovers its jobs."""
 
     providers: str = "local"
     """Provider set: ``local`` (offline, real media) or ``simulated`` (local wrapped in a

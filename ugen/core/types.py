@@ -33,7 +33,7 @@ STAGE_WEIGHTS: dict[StageName, int] = {
 
 def stage_index(stage: str) -> int:
     """Position of a stage in the pipeline; raises ValueError for an unknown name."""
-    return STAGES.index(stage)  # type: ignore[arg-type]
+    return STAGES.index(stage)  # type: ignore[arg-type,unused-ignore]
 
 
 def progress_at_stage_start(stage: StageName) -> int:

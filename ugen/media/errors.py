@@ -4,9 +4,12 @@
     ├── FFmpegError          ffmpeg/ffprobe exited non-zero (argv and stderr tail attached)
     │   └── FFmpegTimeout    it ran past its time limit and was killed
     └── InvalidMediaError    a file is not what it must be (no video stream, wrong size, ...)
+        └── InvalidSegmentError   one input segment of a concatenation (index and path attached)
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 class MediaError(Exception):
@@ -27,3 +30,13 @@ class FFmpegTimeout(FFmpegError):
 
 class InvalidMediaError(MediaError):
     pass
+
+
+class InvalidSegmentError(InvalidMediaError):
+    """Segment ``index`` (0-based) at ``path`` cannot be used; the message says why."""
+
+    def __init__(self, index: int, path: Path, reason: str) -> None:
+        super().__init__(f"segment {index} ({path.name}): {reason}")
+        self.index = index
+        self.path = path
+        self.reason = reason

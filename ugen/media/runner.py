@@ -6,6 +6,7 @@ is interrupted.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from collections import deque
 from collections.abc import Sequence
@@ -23,78 +24,87 @@ def _end(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def ffmpeg_argv(args: Sequence[str], *, overwrite: bool = True) -> list[str]:
-    """The full argv for ffmpeg with the project's common flags in front of ``args``."""
+def _tail(text: str) -> str:
+    return "\n".join(deque(text.splitlines(), maxlen=STDERR_TAIL_LINES))
+
+
+def _kill_and_tail(proc: subprocess.Popen[bytes]) -> str:
+    """Kill a child that ran too long and return what it had written to stderr."""
+    proc.kill()
+    try:
+        _, err = proc.communicate(timeout=10)
+    except (subprocess.TimeoutExpired, ValueError):
+        return ""
+    return _tail((err or b"").decode("utf-8", "replace"))
+
+
+def ffmpeg_argv(
+    args: Sequence[str], *, overwrite: bool = True, loglevel: str = "error"
+) -> list[str]:
+    """The full argv for ffmpeg with the project's common flags in front of ``args``.
+
+    ``loglevel="info"`` (with ``-nostats``) is for analysis filters that report in the log
+    (ebur128, loudnorm, volumedetect).
+    """
     settings = get_settings()
-    head = [settings.ffmpeg_path, "-hide_banner", "-nostdin", "-loglevel", "error"]
+    head = [settings.ffmpeg_path, "-hide_banner", "-nostdin", "-loglevel", loglevel]
+    if loglevel != "error":
+        head.append("-nostats")
     if overwrite:
         head.append("-y")
     return head + list(args)
 
 
-def run_ffmpeg(args: Sequence[str], *, timeout: float | None = None) -> str:
+def run_ffmpeg(
+    args: Sequence[str], *, timeout: float | None = None, loglevel: str = "error"
+) -> str:
     """Run ffmpeg with ``args`` (no binary name); return its stderr (warnings, filter logs).
 
     Raises:
         FFmpegError: non-zero exit, with argv and the stderr tail.
         FFmpegTimeout: ran past ``timeout`` seconds.
     """
-    return run_process(ffmpeg_argv(args), timeout=timeout)
+    return run_process(ffmpeg_argv(args, loglevel=loglevel), timeout=timeout)
 
 
-def run_process(argv: list[str], *, timeout: float | None = None, stdin: bytes | None = None) -> str:
-    """Run a media tool; return stderr text. See :func:`run_ffmpeg` for errors."""
+def _run(argv: list[str], *, timeout: float | None, stdin: bytes | None,
+         capture: bool) -> tuple[bytes, str]:
     limit = timeout if timeout is not None else get_settings().ffmpeg_timeout_s
     proc = subprocess.Popen(
         argv,
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     try:
         try:
-            _, err = proc.communicate(input=stdin, timeout=limit)
+            out, err = proc.communicate(input=stdin, timeout=limit)
         except subprocess.TimeoutExpired as exc:
             raise FFmpegTimeout(
-                f"{argv[0]} timed out after {limit:.0f} s", argv=argv, returncode=None,
-                stderr_tail="",
+                f"{argv[0]} timed out after {limit:g} s", argv=argv, returncode=None,
+                stderr_tail=_kill_and_tail(proc),
             ) from exc
         text = err.decode("utf-8", "replace")
         if proc.returncode != 0:
-            tail = "\n".join(deque(text.splitlines(), maxlen=STDERR_TAIL_LINES))
             raise FFmpegError(
                 f"{argv[0]} failed with exit code {proc.returncode}",
-                argv=argv, returncode=proc.returncode, stderr_tail=tail,
+                argv=argv, returncode=proc.returncode, stderr_tail=_tail(text),
             )
-        return text
+        return out or b"", text
     finally:
         _end(proc)
+
+
+def run_process(
+    argv: list[str], *, timeout: float | None = None, stdin: bytes | None = None
+) -> str:
+    """Run a media tool; return stderr text. See :func:`run_ffmpeg` for errors."""
+    return _run(argv, timeout=timeout, stdin=stdin, capture=False)[1]
 
 
 def run_capture(argv: list[str], *, timeout: float | None = None) -> tuple[bytes, str]:
     """Run a media tool and return (stdout bytes, stderr text); errors as :func:`run_ffmpeg`."""
-    limit = timeout if timeout is not None else get_settings().ffmpeg_timeout_s
-    proc = subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    try:
-        try:
-            out, err = proc.communicate(timeout=limit)
-        except subprocess.TimeoutExpired as exc:
-            raise FFmpegTimeout(
-                f"{argv[0]} timed out after {limit:.0f} s", argv=argv, returncode=None,
-                stderr_tail="",
-            ) from exc
-        text = err.decode("utf-8", "replace")
-        if proc.returncode != 0:
-            tail = "\n".join(deque(text.splitlines(), maxlen=STDERR_TAIL_LINES))
-            raise FFmpegError(
-                f"{argv[0]} failed with exit code {proc.returncode}",
-                argv=argv, returncode=proc.returncode, stderr_tail=tail,
-            )
-        return out, text
-    finally:
-        _end(proc)
+    return _run(argv, timeout=timeout, stdin=None, capture=True)
 
 
 class FrameWriter:
@@ -127,10 +137,8 @@ class FrameWriter:
         proc = self._proc
         try:
             if proc.stdin is not None:
-                try:
+                with contextlib.suppress(BrokenPipeError):
                     proc.stdin.close()
-                except BrokenPipeError:
-                    pass
             try:
                 proc.wait(timeout=self._timeout)
             except subprocess.TimeoutExpired as err:
@@ -140,10 +148,9 @@ class FrameWriter:
             self._stderr.seek(0)
             text = self._stderr.read().decode("utf-8", "replace")
             if proc.returncode != 0 and exc_type is None:
-                tail = "\n".join(deque(text.splitlines(), maxlen=STDERR_TAIL_LINES))
                 raise FFmpegError(
                     f"ffmpeg failed with exit code {proc.returncode}",
-                    argv=self.argv, returncode=proc.returncode, stderr_tail=tail,
+                    argv=self.argv, returncode=proc.returncode, stderr_tail=_tail(text),
                 )
         finally:
             _end(proc)

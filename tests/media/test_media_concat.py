@@ -1,0 +1,129 @@
+"""concat_segments on real (tiny) segments: timing, normalisation, boundary duplicates, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from media_kit import FAST_H264, FPS, H, VideoFactory, W, decode_audio, decode_gray
+
+from ugen.media.concat import concat_segments
+from ugen.media.errors import InvalidSegmentError
+from ugen.media.loudness import mean_volume_db
+from ugen.media.probe import probe
+from ugen.media.runner import run_ffmpeg
+
+
+def test_concat_segments_mixed_formats_exact_duration(make_video: VideoFactory,
+                                                      tmp_path: Path) -> None:
+    segments = [
+        make_video("a.mp4", duration=1.5, audio="mono44"),
+        make_video("b.mp4", size="640x360", fps=24, duration=1.0, audio=None, pix_fmt="yuv444p"),
+        make_video("c.mp4", size="240x426", fps=25, duration=1.2, sar="2/1"),
+    ]
+    result = concat_segments(segments, tmp_path / "joined.mkv", width=W, height=H, fps=FPS)
+
+    assert result.frame_count == 45 + 30 + 36
+    assert result.segment_offsets_s == pytest.approx((0.0, 1.5, 2.5))
+    assert result.dropped_boundary_frames == (0, 0)
+    info = probe(result.path, count_frames=True)
+    assert info.video is not None and info.audio is not None
+    assert info.video.frames == result.frame_count
+    assert (info.video.width, info.video.height, info.video.pix_fmt) == (W, H, "yuv420p")
+    assert (info.audio.codec, info.audio.sample_rate, info.audio.channels) == ("pcm_s16le",
+                                                                               48000, 2)
+    samples = decode_audio(result.path, channels=2)
+    assert len(samples) == round(result.frame_count / FPS * 48000)
+    assert abs(info.duration - result.duration_s) <= 1 / FPS
+    # the segment without audio became silence, its neighbours kept their tone
+    assert mean_volume_db(result.path, 1.6, 2.4) < -80
+    assert mean_volume_db(result.path, 0.2, 1.3) > -30
+    assert mean_volume_db(result.path, 2.6, 3.6) > -30
+
+
+def test_concat_segments_landscape_and_anamorphic_letterboxed(make_video: VideoFactory,
+                                                              tmp_path: Path) -> None:
+    segments = [
+        make_video("wide.mp4", size="640x360", duration=0.5, audio=None),
+        make_video("sar.mp4", size="160x568", duration=0.5, audio=None, sar="2/1"),
+    ]
+    frames = decode_gray(concat_segments(segments, tmp_path / "j.mkv", width=W, height=H,
+                                         fps=FPS).path)
+    wide, anamorphic = frames[5], frames[20]
+    # 16:9 in 9:16: picture is 320x180 in the middle, black above and below
+    assert wide[:190].mean() < 1 and wide[200:370].mean() > 20 and wide[380:].mean() < 1
+    # 160 px at SAR 2:1 displays 320 wide: it must fill the frame, no pillarbox
+    assert anamorphic[:, :8].mean() > 20 and anamorphic[:, -8:].mean() > 20
+
+
+@pytest.fixture(scope="module")
+def source_frames(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three seconds of testsrc2 at 30 fps, losslessly coded: frame k is the ground truth."""
+    path = tmp_path_factory.mktemp("src") / "src.mkv"
+    run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size={W}x{H}:rate={FPS}:duration=3",
+                "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", str(path)])
+    return path
+
+
+def _cut(src: Path, out: Path, first: int, last: int, *, copies: int = 0,
+         tone_from: int = 0) -> Path:
+    """Frames first..last of ``src`` (the first one repeated ``copies`` extra times) as an
+    MP4 whose 1 kHz tone starts ``tone_from`` frames in."""
+    vf = f"trim=start_frame={first}:end_frame={last + 1},setpts=PTS-STARTPTS"
+    if copies:
+        vf += f",tpad=start_mode=clone:start={copies}"
+    n = last + 1 - first + copies
+    tone = f"aevalsrc='0.5*sin(2*PI*1000*t)*gte(t,{tone_from / FPS:.6f})':s=48000:d={n / FPS}"
+    run_ffmpeg(["-i", str(src), "-f", "lavfi", "-i", tone, "-vf", vf, *FAST_H264,
+                "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "2", "-b:a", "192k", str(out)])
+    return out
+
+
+@pytest.mark.parametrize("copies", [0, 1, 2])
+def test_concat_segments_duplicated_boundary_frames_dropped(
+    source_frames: Path, tmp_path: Path, copies: int
+) -> None:
+    """A (silent) ends on frame 44. B starts on frame 44 repeated ``copies`` times (0: on
+    frame 45); B's tone starts with frame 45, so after the join it must start at 1.5 s."""
+    a = _cut(source_frames, tmp_path / "a.mp4", 0, 44, tone_from=45)  # silent
+    first = 45 - min(copies, 1)
+    b = _cut(source_frames, tmp_path / "b.mp4", first, 89, copies=max(copies - 1, 0),
+             tone_from=copies)
+    result = concat_segments([a, b], tmp_path / "j.mkv", width=W, height=H, fps=FPS)
+
+    assert result.dropped_boundary_frames == (copies,)
+    assert result.frame_count == 90 and result.segment_offsets_s == (0.0, 1.5)
+    truth, out = decode_gray(source_frames), decode_gray(result.path)
+    assert len(out) == 90
+    for k in (43, 44, 45, 46):  # every output frame shows the source frame of its index
+        errors = [np.abs(out[k] - truth[j]).mean() for j in (k - 1, k, k + 1)]
+        assert int(np.argmin(errors)) == 1, (k, errors)
+    audio = np.abs(decode_audio(result.path)[:, 0])
+    onset = int(np.argmax(audio > 0.25))
+    assert abs(onset / 48000 - 1.5) < 0.006
+
+
+def test_concat_segments_distinct_boundary_nothing_dropped(make_video: VideoFactory,
+                                                           tmp_path: Path) -> None:
+    a = make_video("a.mp4", duration=1.0)
+    b = make_video("b.mp4", size="480x852", duration=1.0)  # same pattern restarts: frame 0 != 29
+    result = concat_segments([a, b], tmp_path / "j.mkv", width=W, height=H, fps=FPS)
+    assert result.dropped_boundary_frames == (0,) and result.frame_count == 60
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "missing"])
+def test_concat_segments_corrupt_segment_raises_naming_it(
+    make_video: VideoFactory, tmp_path: Path, damage: str
+) -> None:
+    good = make_video("good.mp4", duration=0.5)
+    bad = tmp_path / "bad_segment.mp4"
+    if damage == "garbage":
+        bad.write_bytes(np.random.default_rng(3).bytes(50_000))
+    elif damage == "truncated":
+        bad.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(InvalidSegmentError) as caught:
+        concat_segments([good, good, bad], tmp_path / "j.mkv", width=W, height=H, fps=FPS)
+    assert caught.value.index == 2 and caught.value.path == bad
+    assert "segment 2" in str(caught.value) and "bad_segment.mp4" in str(caught.value)
+    assert not (tmp_path / "j.mkv").exists()

@@ -1,0 +1,147 @@
+"""The final encode, the poster and the delivery checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from media_kit import FAST_H264, FPS, H, VideoFactory, W, decode_audio, decode_gray
+
+from ugen.media.errors import InvalidMediaError
+from ugen.media.probe import probe
+from ugen.media.render import extract_poster, render_final, verify_output
+from ugen.media.runner import ffmpeg_argv, run_capture, run_ffmpeg
+from ugen.media.verify import is_faststart
+
+FONTS = Path("/usr/share/fonts/truetype/dejavu")
+ASS = """[Script Info]
+ScriptType: v4.00+
+PlayResX: 320
+PlayResY: 568
+
+[V4+ Styles]
+Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, \
+Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, \
+Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
+Style: Default,DejaVu Sans,48,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,1,0,0,0,100,100,\
+0,0,1,3,0,2,10,10,60,1
+
+[Events]
+Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
+Dialogue: 0,0:00:00.00,0:00:01.00,Default,,0,0,0,,BUY NOW
+"""
+
+
+def _solid(out: Path, color: str, seconds: float, size: str = f"{W}x{H}") -> Path:
+    """An untagged (so BT.601 by convention) yuv420p video of one colour."""
+    run_ffmpeg(["-f", "lavfi", "-i", f"color=c={color}:size={size}:rate={FPS}:d={seconds}",
+                *FAST_H264, "-pix_fmt", "yuv420p", str(out)])
+    return out
+
+
+def _wav(out: Path, seconds: float) -> Path:
+    run_ffmpeg(["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=44100:duration={seconds}",
+                str(out)])
+    return out
+
+
+def _first_frame_yuv(path: Path) -> tuple[float, float, float]:
+    """Mean Y, U, V of the first frame, raw code values (no conversion)."""
+    out, _ = run_capture(ffmpeg_argv(["-i", str(path), "-frames:v", "1", "-f", "rawvideo",
+                                      "-pix_fmt", "yuv420p", "pipe:1"]))
+    y = np.frombuffer(out[: W * H], np.uint8)
+    u = np.frombuffer(out[W * H: W * H * 5 // 4], np.uint8)
+    v = np.frombuffer(out[W * H * 5 // 4:], np.uint8)
+    return float(y.mean()), float(u.mean()), float(v.mean())
+
+
+def test_render_final_subtitled_output_passes_verification(tmp_path: Path) -> None:
+    weird = tmp_path / "caps: it's [v1], final; C\\x"
+    weird.mkdir()
+    subs = weird / "subs.ass"
+    subs.write_text(ASS)
+    video, audio = _solid(tmp_path / "v.mp4", "gray", 2.0), _wav(tmp_path / "a.wav", 2.0)
+    plain = render_final(video, audio, tmp_path / "plain.mp4", width=W, height=H, fps=FPS)
+    out = render_final(video, audio, tmp_path / "final.mp4", width=W, height=H, fps=FPS,
+                       subtitles=subs, fonts_dir=FONTS)
+
+    info = verify_output(out, width=W, height=H, expected_duration_s=2.0, fps=FPS)
+    assert info.video is not None and info.video.profile == "High"
+    assert (info.video.color_space, info.video.color_primaries,
+            info.video.color_transfer) == ("bt709", "bt709", "bt709")
+    assert is_faststart(out)
+    assert not list(tmp_path.glob(".*tmp*"))
+    # the caption is drawn in the lower part during its first second only
+    with_caps, without = decode_gray(out), decode_gray(plain)
+    lower = slice(H - 160, H - 40)
+    assert np.abs(with_caps[10, lower] - without[10, lower]).mean() > 10
+    assert np.abs(with_caps[10, :200] - without[10, :200]).mean() < 2
+    assert np.abs(with_caps[45, lower] - without[45, lower]).mean() < 2
+
+
+def test_render_final_pixels_converted_to_bt709(tmp_path: Path) -> None:
+    video = _solid(tmp_path / "red.mp4", "red", 0.5)
+    y601, _, _ = _first_frame_yuv(video)
+    assert y601 == pytest.approx(81, abs=2)  # BT.601 red
+    out = render_final(video, _wav(tmp_path / "a.wav", 0.5), tmp_path / "o.mp4", width=W,
+                       height=H, fps=FPS)
+    y, u, v = _first_frame_yuv(out)
+    assert [y, u, v] == pytest.approx([63, 102, 240], abs=2)  # BT.709 limited-range red
+
+
+def test_render_final_long_audio_cut_to_video(make_video: VideoFactory, tmp_path: Path) -> None:
+    video = make_video("v.mp4", size="640x360", fps=24, duration=1.5, audio=None)
+    out = render_final(video, _wav(tmp_path / "a.wav", 4.0), tmp_path / "o.mp4", width=W,
+                       height=H, fps=FPS)
+    info = verify_output(out, width=W, height=H, expected_duration_s=1.5, fps=FPS)
+    assert info.audio is not None and info.audio.duration is not None
+    assert abs(info.audio.duration - 1.5) <= 1 / FPS
+    assert abs(len(decode_audio(out)) / 48000 - 1.5) <= 1 / FPS
+
+
+def test_render_final_short_audio_padded_to_video(make_video: VideoFactory,
+                                                  tmp_path: Path) -> None:
+    video = make_video("v.mp4", duration=2.0, audio=None)
+    out = render_final(video, _wav(tmp_path / "a.wav", 0.5), tmp_path / "o.mp4", width=W,
+                       height=H, fps=FPS)
+    verify_output(out, width=W, height=H, expected_duration_s=2.0, fps=FPS)
+    samples = decode_audio(out)[:, 0]
+    assert np.abs(samples[: 24000]).max() > 0.05 and np.abs(samples[36000:]).max() < 0.01
+
+
+def test_extract_poster_jpeg_matches_frame(make_video: VideoFactory, tmp_path: Path) -> None:
+    video = make_video("v.mp4", duration=2.0, audio=None)
+    poster = extract_poster(video, tmp_path / "poster.jpg", at_s=1.0)
+    assert poster.read_bytes()[:3] == b"\xff\xd8\xff"
+    info = probe(poster)
+    assert info.video is not None and info.video.codec == "mjpeg"
+    assert (info.video.width, info.video.height) == (W, H)
+    frames, shot = decode_gray(video), decode_gray(poster)[0]
+    errors = [np.abs(shot - frames[k]).mean() for k in (15, 30, 45)]
+    assert errors[1] < 3 and errors[1] < min(errors[0], errors[2])
+
+
+def test_extract_poster_time_past_end_clamped(make_video: VideoFactory, tmp_path: Path) -> None:
+    video = make_video("v.mp4", duration=1.0, audio=None)
+    poster = extract_poster(video, tmp_path / "poster.jpg", at_s=10.0)
+    assert poster.stat().st_size > 1000
+
+
+def test_verify_output_not_faststart_rejected(tmp_path: Path) -> None:
+    video, audio = _solid(tmp_path / "v.mp4", "blue", 1.0), _wav(tmp_path / "a.wav", 1.0)
+    out = render_final(video, audio, tmp_path / "o.mp4", width=W, height=H, fps=FPS)
+    slow = tmp_path / "slow.mp4"
+    run_ffmpeg(["-i", str(out), "-c", "copy", "-movflags", "-faststart", str(slow)])
+    with pytest.raises(InvalidMediaError, match="moov box is not before mdat"):
+        verify_output(slow, width=W, height=H, expected_duration_s=1.0, fps=FPS)
+
+
+def test_verify_output_wrong_expectations_all_listed(tmp_path: Path) -> None:
+    video = _solid(tmp_path / "v.mp4", "blue", 1.0)  # no audio, no tags, not faststart
+    with pytest.raises(InvalidMediaError) as caught:
+        verify_output(video, width=1080, height=1920, expected_duration_s=3.0, fps=FPS)
+    message = str(caught.value)
+    for reason in ("size 320x568, not 1080x1920", "expected 3.000 s", "no audio stream",
+                   "colour tags", "moov box"):
+        assert reason in message

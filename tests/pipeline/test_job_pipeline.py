@@ -1,0 +1,152 @@
+"""Whole jobs through the eight stages, in process, with the offline providers."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tests.core.test_credits import assert_ledger_balances
+from tests.utils.jobs import stage, submit, wait
+from ugen import service
+from ugen.core.config import Settings
+from ugen.core.types import STAGES
+from ugen.media.loudness import measure_loudness
+from ugen.media.probe import probe
+from ugen.pipeline.worker import start_worker
+from ugen.providers import registry
+from ugen.providers.base import TransientProviderError
+from ugen.store.db import session_scope
+from ugen.store.models import CreditTransaction, JobEvent
+
+
+def test_run_job_completes_with_verified_mp4(settings: Settings, product_image: Path) -> None:
+    start_worker(settings)
+    job_id = submit(settings, product_image, music_mood="chill")
+    view = wait(settings, job_id)
+    assert view["status"] == "completed", view["error_message"]
+    assert view["progress_percent"] == 100
+    assert [s["status"] for s in view["stages"]] == ["completed"] * len(STAGES)
+    final = Path(view["final_video_path"])
+    info = probe(final, count_frames=True)
+    assert info.video is not None and info.audio is not None
+    assert (info.video.codec, info.video.width, info.video.height) == ("h264", 1080, 1920)
+    assert info.video.pix_fmt == "yuv420p" and info.audio.codec == "aac"
+    concat = stage(view, "concat")["outputs"]
+    # Duration within one frame of the concatenated timeline (2 x 3 s less the dropped
+    # duplicate boundary frame).
+    frame = 1 / 30
+    assert abs(info.duration - concat["duration_s"]) <= frame + 1e-3
+    assert abs(concat["duration_s"] - (6.0 - sum(concat["dropped_boundary_frames"]) * frame)) \
+        <= frame + 1e-3
+    assert info.video.frames == concat["frame_count"]
+    loud = measure_loudness(final)
+    assert -15.0 <= loud.integrated_lufs <= -13.0
+    assert Path(view["thumbnail_path"]).stat().st_size > 10_000
+    # Money: reserved at prepare, consumed in full on success, nothing left held.
+    assert view["credits_consumed"] == view["estimate"]["total"]
+    assert view["credits_reserved"] == 0
+    assert_ledger_balances(settings, "local")
+    # Every keyframe and segment made once.
+    calls = view["provider_calls"]
+    assert calls == {"keyframe:kf_00": 1, "keyframe:kf_01": 1, "keyframe:kf_02": 1,
+                     "music:music": 1, "script:script": 1, "video:seg_00": 1,
+                     "video:seg_01": 1, "voice:line_00": 1, "voice:line_01": 1}
+    with session_scope(settings) as s:
+        kinds = [e.type for e in s.scalars(select(JobEvent).where(JobEvent.job_id == job_id))]
+    assert kinds[0] == "job_created" and kinds[-1] == "job_completed"
+    assert kinds.count("stage_completed") == len(STAGES) - 1
+
+
+def test_stop_at_stage_then_retry_continues(settings: Settings, product_image: Path) -> None:
+    start_worker(settings)
+    job_id = submit(settings, product_image, stop_at_stage="init", music_enabled=False)
+    view = wait(settings, job_id)
+    assert view["status"] == "stopped"
+    assert stage(view, "init")["status"] == "completed"
+    assert stage(view, "generation")["status"] == "pending"
+    held = view["credits_consumed"]
+    assert held == sum(s["credits_used"] for s in view["stages"])  # prepare+agents+init
+    assert view["credits_reserved"] == 0
+    result = service.retry_job(settings, job_id, "generation")
+    assert result["credits_reserved"] == view["estimate"]["total"] - held
+    view = wait(settings, job_id)
+    assert view["status"] == "completed", view["error_message"]
+    assert view["credits_consumed"] == view["estimate"]["total"]
+    assert view["provider_calls"]["keyframe:kf_00"] == 1  # the anchor was reused
+    assert view["provider_calls"]["script:script"] == 1
+    assert_ledger_balances(settings, "local")
+
+
+@dataclasses.dataclass
+class FlakyVoice:
+    """A voice provider that fails its first ``failures`` calls, then delegates."""
+
+    inner: object
+    failures: int
+
+    def synthesize(self, text: str, **kwargs: object) -> object:
+        if self.failures > 0:
+            self.failures -= 1
+            raise TransientProviderError("voice service unavailable (503)", provider="flaky")
+        return self.inner.synthesize(text, **kwargs)  # type: ignore[attr-defined]
+
+    def convert(self, source: Path, **kwargs: object) -> object:
+        return self.inner.convert(source, **kwargs)  # type: ignore[attr-defined]
+
+
+def test_failed_job_retries_from_stage_reusing_earlier_outputs(
+    settings: Settings, product_image: Path
+) -> None:
+    base = registry.build_providers(settings)
+    registry.set_override(dataclasses.replace(base, voice=FlakyVoice(base.voice, 1)))  # type: ignore[arg-type]
+    start_worker(settings)
+    job_id = submit(settings, product_image)
+    view = wait(settings, job_id)
+    assert view["status"] == "failed"
+    assert view["error_stage"] == "audio"
+    assert "audio failed" in view["error_message"] and "503" in view["error_message"]
+    assert stage(view, "audio")["status"] == "failed"
+    by_stage = view["estimate"]["by_stage"]
+    used = sum(by_stage[s] for s in ("prepare", "agents", "init", "generation", "concat"))
+    assert view["credits_consumed"] == used  # failure released what no finished stage used
+    calls_before = dict(view["provider_calls"])
+
+    # Retrying from a stage after the failure is refused; from the failed stage works.
+    try:
+        service.retry_job(settings, job_id, "captions")
+        raise AssertionError("retry past the failed stage must be refused")
+    except service.JobStateError as err:
+        assert "audio has not completed" in str(err)
+    result = service.retry_job(settings, job_id, "audio")
+    assert result["credits_reserved"] == view["estimate"]["total"] - used
+    view = wait(settings, job_id)
+    assert view["status"] == "completed", view["error_message"]
+    calls = view["provider_calls"]
+    for item in ("script:script", "keyframe:kf_00", "keyframe:kf_01", "keyframe:kf_02",
+                 "video:seg_00", "video:seg_01"):
+        assert calls[item] == calls_before[item] == 1, item
+    assert calls["voice:line_00"] == 1  # the failed attempt never reached the provider
+    assert view["credits_consumed"] == view["estimate"]["total"]
+    assert_ledger_balances(settings, "local")
+
+
+def test_cancel_queued_job_releases_credits(settings: Settings, product_image: Path) -> None:
+    job_id = submit(settings, product_image)  # no worker: the job stays queued
+    before = service.job_view(settings, job_id)
+    assert before["status"] == "queued" and before["credits_reserved"] > 0
+    assert service.cancel_job(settings, job_id)
+    view = service.job_view(settings, job_id)
+    assert view["status"] == "cancelled"
+    assert view["credits_reserved"] == 0 and view["credits_consumed"] == 0
+    with session_scope(settings) as s:
+        types = [t.type for t in s.scalars(select(CreditTransaction)
+                                           .where(CreditTransaction.job_id == job_id))]
+    assert types == ["reserve", "release"]
+    assert_ledger_balances(settings, "local")
+    try:
+        service.cancel_job(settings, job_id)
+        raise AssertionError("cancelling twice must be refused")
+    except service.JobStateError:
+        pass

@@ -1,0 +1,230 @@
+"""The job's parameters as the Jobs API documents them, validated against the catalog.
+
+``JobCreate`` is used by the CLI and the HTTP API alike. Validation errors name the field.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from ugen import catalog
+from ugen.core.types import AspectRatio, QaiMode, StageName
+
+
+class CaptionOptionsIn(BaseModel):
+    """``custom_caption_options``: font size, colours and position of the captions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    font_size: Annotated[int, Field(ge=16, le=200)] | None = None
+    primary_colour: Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$")] | None = None
+    highlight_colour: Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$")] | None = None
+    outline_colour: Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$")] | None = None
+    position: Literal["bottom", "middle", "top"] | None = None
+    uppercase: bool | None = None
+
+
+class VoiceSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    voice_id: str | None = None
+
+
+class JobOptions(BaseModel):
+    """Everything a job is made from except the product image itself."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    product_name: Annotated[str, Field(min_length=1, max_length=200)]
+    segment_count: Annotated[int, Field(ge=1, le=10)] = 3
+    video_model: str = "veo3_fast"
+    video_resolution: Literal["standard", "high"] = "standard"
+    keyframe_resolution: Literal["1k", "2k", "4k"] = "1k"
+    aspect_ratio: AspectRatio = Field(
+        "9:16", validation_alias=AliasChoices("aspect_ratio", "output_aspect_ratio")
+    )
+    segment_duration: int | None = None
+    persona_id: str | None = None
+    interaction_mode: str = "holdable"
+    environment_description: Annotated[str, Field(max_length=500)] | None = None
+    key_selling_points: tuple[Annotated[str, Field(max_length=200)], ...] = ()
+    cta_text: Annotated[str, Field(max_length=200)] | None = None
+    custom_script: str | None = None
+    script_structure: str = "standard_5phase"
+    script_tone: str = "conversational"
+    language: str | None = None
+    caption_style: str = "tiktok_karaoke"
+    captions_enabled: bool = True
+    custom_caption_options: CaptionOptionsIn | None = None
+    music_enabled: bool = True
+    music_mood: str = "upbeat"
+    music_volume: Annotated[float, Field(ge=0.0, le=1.0)] = 0.15
+    voice_settings: VoiceSettings | None = None
+    qai_mode: QaiMode = "lenient"
+    max_retries_keyframe: Annotated[int, Field(ge=0, le=5)] = 1
+    max_retries_video: Annotated[int, Field(ge=0, le=5)] = 0
+    stop_at_stage: StageName | None = None
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    webhook_url: str | None = None
+    idempotency_key: Annotated[str, Field(max_length=200)] | None = None
+
+    @field_validator("video_model")
+    @classmethod
+    def _known_model(cls, value: str) -> str:
+        if value not in catalog.video_models():
+            known = ", ".join(catalog.video_models())
+            raise ValueError(f"unknown video_model {value!r}; choose one of {known}")
+        return value
+
+    @field_validator("persona_id")
+    @classmethod
+    def _known_persona(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        persona = catalog.find_persona(value)
+        if persona is None:
+            raise ValueError(f"unknown persona_id {value!r}; see `ugen personas` or GET /personas")
+        return persona.id
+
+    @field_validator("interaction_mode")
+    @classmethod
+    def _known_mode(cls, value: str) -> str:
+        return _one_of("interaction_mode", value, catalog.INTERACTION_MODES)
+
+    @field_validator("script_structure")
+    @classmethod
+    def _known_structure(cls, value: str) -> str:
+        return _one_of("script_structure", value, catalog.SCRIPT_STRUCTURES)
+
+    @field_validator("script_tone")
+    @classmethod
+    def _known_tone(cls, value: str) -> str:
+        return _one_of("script_tone", value, catalog.SCRIPT_TONES)
+
+    @field_validator("caption_style")
+    @classmethod
+    def _known_style(cls, value: str) -> str:
+        return _one_of("caption_style", value, catalog.CAPTION_STYLES)
+
+    @field_validator("music_mood")
+    @classmethod
+    def _known_mood(cls, value: str) -> str:
+        return _one_of("music_mood", value, catalog.MUSIC_MOODS)
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str | None) -> str | None:
+        if value is None or value == "auto":
+            return None
+        return _one_of("language", value.lower(), tuple(catalog.languages()))
+
+    @field_validator("voice_settings")
+    @classmethod
+    def _known_voice(cls, value: VoiceSettings | None) -> VoiceSettings | None:
+        if value is not None and value.voice_id is not None:
+            _one_of("voice_id", value.voice_id, tuple(catalog.voices()))
+        return value
+
+    @field_validator("custom_script")
+    @classmethod
+    def _script_text(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text = " ".join(value.split())
+        if not text:
+            raise ValueError("custom_script is empty")
+        from ugen.core.config import get_settings
+
+        limit = get_settings().max_script_chars
+        if len(text) > limit:
+            raise ValueError(f"custom_script is {len(text)} characters; the limit is {limit}")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _fits_model(self) -> JobOptions:
+        model = catalog.video_models()[self.video_model]
+        if self.aspect_ratio not in model.supported_aspect_ratios:
+            allowed = ", ".join(model.supported_aspect_ratios)
+            raise ValueError(
+                f"aspect_ratio {self.aspect_ratio} is not offered by {self.video_model} "
+                f"(allowed: {allowed})"
+            )
+        if self.segment_duration is not None and (
+            self.segment_duration not in model.supported_durations
+        ):
+            lo, hi = min(model.supported_durations), max(model.supported_durations)
+            allowed = f"{lo}" if lo == hi else f"{lo}-{hi}"
+            raise ValueError(
+                f"segment_duration {self.segment_duration} s is not allowed for "
+                f"{self.video_model} (allowed: {allowed} s)"
+            )
+        if self.custom_script is not None:
+            words = len(self.custom_script.split())
+            if words < self.segment_count and not _is_unspaced(self.custom_script):
+                raise ValueError(
+                    f"custom_script has {words} words, fewer than segment_count "
+                    f"({self.segment_count})"
+                )
+        return self
+
+    # --- derived values, used by the stages ---------------------------------------------
+
+    @property
+    def model(self) -> catalog.VideoModel:
+        return catalog.video_models()[self.video_model]
+
+    @property
+    def effective_segment_duration(self) -> int:
+        return self.segment_duration or self.model.default_duration
+
+    @property
+    def output_size(self) -> tuple[int, int]:
+        return output_size(self.aspect_ratio)
+
+    @property
+    def planned_duration_s(self) -> float:
+        return float(self.segment_count * self.effective_segment_duration)
+
+    def resolved_persona(self) -> catalog.Persona:
+        """The chosen persona, or one picked from the seed when none was given."""
+        table = catalog.personas()
+        if self.persona_id is not None:
+            return table[self.persona_id]
+        ordered = sorted(table.values(), key=lambda p: p.id)
+        return ordered[self.seed % len(ordered)]
+
+    def resolved_voice(self) -> catalog.Voice:
+        if self.voice_settings is not None and self.voice_settings.voice_id is not None:
+            return catalog.voices()[self.voice_settings.voice_id]
+        return catalog.voices()[self.resolved_persona().voice_id]
+
+
+def output_size(aspect_ratio: str) -> tuple[int, int]:
+    """Final render size for an aspect ratio (``auto`` renders vertical, as UGC is watched)."""
+    return {"9:16": (1080, 1920), "16:9": (1920, 1080), "1:1": (1080, 1080)}.get(
+        aspect_ratio, (1080, 1920)
+    )
+
+
+def _is_unspaced(text: str) -> bool:
+    return any("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
+
+
+def _one_of(field: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(f"unknown {field} {value!r}; choose one of {', '.join(allowed)}")
+    return value
+
+
+def options_from_params(params: dict[str, Any]) -> JobOptions:
+    """Rebuild validated options from a job's stored ``params``."""
+    return JobOptions.model_validate(params)

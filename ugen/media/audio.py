@@ -1,0 +1,196 @@
+"""The soundtrack: speech clips on a timeline, music ducked under them, loudness-normalised.
+
+Mixing is two steps. First a float pre-mix: the voice is brought to the target loudness, the
+music (looped or trimmed, faded) to ``music_volume`` relative to it and compressed by a
+sidechain keyed on the voice, then a 4× oversampled look-ahead limiter keeps peaks under the
+ceiling. Second, loudnorm's two passes (measure, then apply linearly) land the pre-mix on the
+target integrated loudness. Every output is 48 kHz WAV cut to an exact number of samples.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from ugen.media.encode import AUDIO_RATE, pcm_args
+from ugen.media.files import atomic_output, temp_sibling
+from ugen.media.filters import chain
+from ugen.media.loudness import (
+    SILENCE_LUFS,
+    Loudness,
+    LoudnormStats,
+    loudnorm_filter,
+    mean_volume_db,
+    measure_loudness,
+    measure_loudnorm,
+)
+from ugen.media.runner import run_ffmpeg
+
+__all__ = [
+    "Loudness",
+    "mean_volume_db",
+    "measure_loudness",
+    "mix_voice_and_music",
+    "place_on_timeline",
+]
+
+DUCK_THRESHOLD = 0.02
+"""Sidechain threshold (linear, about −34 dBFS): speech at the target loudness exceeds it by
+15–20 dB, so with :data:`DUCK_RATIO` the music drops by 12 dB or more while someone speaks."""
+DUCK_RATIO = 8.0
+DUCK_ATTACK_MS = 15.0
+DUCK_RELEASE_MS = 350.0
+LIMITER_MARGIN_DB = 0.5
+"""The pre-mix limiter sits this far under the true-peak ceiling, leaving loudnorm room to
+adjust gain linearly."""
+
+
+def _samples(seconds: float) -> int:
+    return round(seconds * AUDIO_RATE)
+
+
+def _exact(n: int) -> list[str]:
+    return [f"apad=whole_len={n}", f"atrim=end_sample={n}"]
+
+
+def _fmt(layout: str, sample_fmt: str = "fltp") -> str:
+    return f"aformat=sample_fmts={sample_fmt}:sample_rates={AUDIO_RATE}:channel_layouts={layout}"
+
+
+def timeline_args(clips: list[tuple[Path, float]], *, duration_s: float, out: Path) -> list[str]:
+    """ffmpeg args placing ``clips`` (path, start seconds) on a mono timeline of ``duration_s``.
+
+    Clips starting at or after the end are left out; the rest are delayed sample-exactly and
+    summed (not averaged) over silence, then the whole is cut to length.
+
+    Raises:
+        ValueError: a negative start or a non-positive duration.
+    """
+    if duration_s <= 0:
+        raise ValueError(f"duration must be positive, got {duration_s}")
+    if any(start < 0 for _, start in clips):
+        raise ValueError("clip start offsets must not be negative")
+    n = _samples(duration_s)
+    kept = [(path, start) for path, start in clips if _samples(start) < n]
+    inputs: list[str] = []
+    graph = [f"anullsrc=r={AUDIO_RATE}:cl=mono,{_fmt('mono')},atrim=end_sample={n}[base]"]
+    for i, (path, start) in enumerate(kept):
+        inputs += ["-i", str(path)]
+        graph.append(f"[{i}:a:0]" + chain([
+            "asetpts=PTS-STARTPTS", f"aresample={AUDIO_RATE}", _fmt("mono"),
+            f"adelay=delays={_samples(start)}S:all=1",
+        ]) + f"[c{i}]")
+    labels = "[base]" + "".join(f"[c{i}]" for i in range(len(kept)))
+    graph.append(f"{labels}amix=inputs={len(kept) + 1}:duration=first:normalize=0,"
+                 f"atrim=end_sample={n}[out]")
+    return [*inputs, "-filter_complex", ";".join(graph), "-map", "[out]",
+            *pcm_args(channels=1), "-f", "wav", str(out)]
+
+
+def place_on_timeline(clips: list[tuple[Path, float]], *, duration_s: float, out: Path) -> Path:
+    """Put speech clips at their start offsets on a silent 48 kHz mono WAV of ``duration_s``.
+
+    A clip is only cut where it runs past the end. Overlapping clips are summed.
+    """
+    with atomic_output(out) as tmp:
+        run_ffmpeg(timeline_args(clips, duration_s=duration_s, out=tmp))
+    return out
+
+
+def _gain_db(measured: Loudness, target_lufs: float) -> float:
+    if measured.integrated_lufs <= SILENCE_LUFS:
+        return 0.0
+    return target_lufs - measured.integrated_lufs
+
+
+def premix_args(voice: Path, music: Path | None, *, duration_s: float, out: Path,
+                voice_gain_db: float, music_gain_db: float, peak_ceiling_db: float) -> list[str]:
+    """ffmpeg args for the float pre-mix (voice gain, ducked faded music, oversampled limiter).
+
+    Args:
+        voice_gain_db: brings the voice to the target loudness.
+        music_gain_db: brings the music to the target loudness plus ``music_volume``.
+        peak_ceiling_db: the limiter's ceiling, a little under the true-peak target.
+    """
+    n = _samples(duration_s)
+    voice_chain = ["asetpts=PTS-STARTPTS", f"aresample={AUDIO_RATE}", _fmt("stereo"),
+                   f"volume={voice_gain_db:.2f}dB", *_exact(n)]
+    limit = 10 ** (peak_ceiling_db / 20)
+    limiter = [f"aresample={4 * AUDIO_RATE}",
+               f"alimiter=limit={limit:.4f}:attack=5:release=80:level=0:latency=1",
+               f"aresample={AUDIO_RATE}", *_exact(n)]
+    inputs = ["-i", str(voice)]
+    if music is None:
+        graph = [f"[0:a:0]{chain([*voice_chain, *limiter])}[mix]"]
+    else:
+        fade_in, fade_out = min(0.5, duration_s / 4), min(1.5, duration_s / 4)
+        inputs += ["-stream_loop", "-1", "-i", str(music)]
+        graph = [
+            f"[0:a:0]{chain([*voice_chain, 'asplit=2'])}[voice][key]",
+            "[1:a:0]" + chain([
+                "asetpts=PTS-STARTPTS", f"aresample={AUDIO_RATE}", _fmt("stereo"),
+                f"atrim=end_sample={n}", f"volume={music_gain_db:.2f}dB", *_exact(n),
+                f"afade=t=in:d={fade_in:.3f}",
+                f"afade=t=out:st={duration_s - fade_out:.3f}:d={fade_out:.3f}",
+            ]) + "[music]",
+            f"[music][key]sidechaincompress=threshold={DUCK_THRESHOLD}:ratio={DUCK_RATIO}"
+            f":attack={DUCK_ATTACK_MS}:release={DUCK_RELEASE_MS}[ducked]",
+            f"[voice][ducked]amix=inputs=2:duration=first:normalize=0,{chain(limiter)}[mix]",
+        ]
+    return [*inputs, "-filter_complex", ";".join(graph), "-map", "[mix]",
+            *pcm_args(codec="pcm_f32le"), "-f", "wav", str(out)]
+
+
+def normalize_args(src: Path, out: Path, *, duration_s: float, target_lufs: float,
+                   true_peak_db: float, measured: LoudnormStats) -> list[str]:
+    """ffmpeg args for loudnorm's second (linear) pass, to 16-bit 48 kHz stereo of exact length."""
+    af = chain([loudnorm_filter(target_lufs, true_peak_db, measured=measured),
+                f"aresample={AUDIO_RATE}", _fmt("stereo", "s16"), *_exact(_samples(duration_s))])
+    return ["-i", str(src), "-af", af, *pcm_args(), "-f", "wav", str(out)]
+
+
+def mix_voice_and_music(
+    voice: Path,
+    music: Path | None,
+    *,
+    duration_s: float,
+    out: Path,
+    music_volume: float = 0.15,
+    target_lufs: float = -14.0,
+    true_peak_db: float = -1.0,
+) -> Path:
+    """Mix the voice timeline with background music into the final soundtrack.
+
+    Args:
+        voice: the voice timeline (see :func:`place_on_timeline`).
+        music: background music, looped or trimmed to ``duration_s``; None for voice only.
+        duration_s: exact output length.
+        out: destination WAV (48 kHz stereo 16-bit), written atomically.
+        music_volume: music level relative to the voice, as an amplitude factor (0.15 ≈ −16.5 dB),
+            before ducking.
+        target_lufs: integrated loudness of the result.
+        true_peak_db: true-peak ceiling of the result (dBTP).
+
+    Returns:
+        ``out``.
+    """
+    if duration_s <= 0:
+        raise ValueError(f"duration must be positive, got {duration_s}")
+    if not 0 < music_volume <= 1:
+        raise ValueError(f"music_volume must be in (0, 1], got {music_volume}")
+    voice_gain = _gain_db(measure_loudness(voice), target_lufs)
+    music_gain = 0.0
+    if music is not None:
+        music_gain = _gain_db(measure_loudness(music), target_lufs) + 20 * math.log10(music_volume)
+    premix = temp_sibling(out.with_suffix(".wav"))
+    try:
+        run_ffmpeg(premix_args(voice, music, duration_s=duration_s, out=premix,
+                               voice_gain_db=voice_gain, music_gain_db=music_gain,
+                               peak_ceiling_db=true_peak_db - LIMITER_MARGIN_DB))
+        measured = measure_loudnorm(premix, target_lufs=target_lufs, true_peak_db=true_peak_db)
+        with atomic_output(out) as tmp:
+            run_ffmpeg(normalize_args(premix, tmp, duration_s=duration_s, target_lufs=target_lufs,
+                                      true_peak_db=true_peak_db, measured=measured))
+    finally:
+        premix.unlink(missing_ok=True)
+    return out

@@ -1,0 +1,55 @@
+"""Encoder arguments shared by every encode, so all outputs use the same settings.
+
+Pure functions returning argv fragments; callers read :func:`ugen.core.config.get_settings`
+and pass the values in.
+"""
+
+from __future__ import annotations
+
+BT709_TAGS: tuple[str, ...] = (
+    "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
+    "-color_range", "tv",
+)
+"""Container/bitstream colour tags matching :data:`ugen.media.filters.BT709_PARAMS`."""
+
+AUDIO_RATE = 48_000
+"""Every intermediate and final audio stream runs at this sample rate."""
+
+
+def x264_args(*, preset: str, crf: int, fps: int, threads: int = 0) -> list[str]:
+    """The final (only lossy) H.264 encode: High profile, yuv420p, BT.709, 2 s GOP.
+
+    Args:
+        preset: x264 speed preset (``settings.x264_preset``).
+        crf: constant rate factor (``settings.x264_crf``).
+        fps: frame rate, to place a keyframe every two seconds.
+        threads: encoder threads; 0 lets FFmpeg choose.
+    """
+    return [
+        "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
+        "-profile:v", "high", "-pix_fmt", "yuv420p",
+        "-g", str(2 * fps), "-threads", str(threads),
+        *BT709_TAGS,
+    ]
+
+
+def lossless_video_args(*, threads: int = 0) -> list[str]:
+    """Mathematically lossless H.264 (``-qp 0``) for intermediates; decodes fast, stays 4:2:0."""
+    return [
+        "-c:v", "libx264", "-preset", "superfast", "-qp", "0", "-pix_fmt", "yuv420p",
+        "-threads", str(threads), *BT709_TAGS,
+    ]
+
+
+def aac_args(
+    *, bitrate: str = "192k", sample_rate: int = AUDIO_RATE, channels: int = 2
+) -> list[str]:
+    """AAC-LC audio for the final file."""
+    return ["-c:a", "aac", "-b:a", bitrate, "-ar", str(sample_rate), "-ac", str(channels)]
+
+
+def pcm_args(
+    *, sample_rate: int = AUDIO_RATE, channels: int = 2, codec: str = "pcm_s16le"
+) -> list[str]:
+    """Uncompressed audio for intermediates (``pcm_f32le`` where headroom matters)."""
+    return ["-c:a", codec, "-ar", str(sample_rate), "-ac", str(channels)]

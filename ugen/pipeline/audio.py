@@ -1,0 +1,79 @@
+"""Stage 5, ``audio``: the persona's voice on the video timeline, with ducked music.
+
+Each script line is spoken in the selected voice and placed at its segment's start on the
+concatenated timeline, so every segment's speech stays inside its segment. Word timings are
+kept (shifted onto the timeline) for the captions.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dbos import DBOS
+
+from ugen.media.audio import mix_voice_and_music, place_on_timeline
+from ugen.pipeline.agents import load_script
+from ugen.pipeline.context import JobContext
+
+
+@DBOS.step()
+def voice_step(job_id: str, run_number: int) -> dict[str, Any]:
+    """Speak every line; build the voice track and the word timings."""
+    ctx = JobContext(job_id, run_number)
+    ctx.check_not_cancelled()
+    opts = ctx.options
+    concat = ctx.outputs("concat")
+    script = load_script(ctx.path(ctx.outputs("agents")["script"]))
+    offsets: list[float] = concat["segment_offsets_s"]
+    duration = float(concat["duration_s"])
+    work = ctx.work_dir("audio")
+    voice = opts.resolved_voice()
+    clips = []
+    words = []
+    for line, offset in zip(script.lines, offsets, strict=True):
+        speech = ctx.providers.voice.synthesize(
+            line.text, language=script.language, voice=voice,
+            out_path=work / f"line_{line.segment_index:02d}.wav", seed=opts.seed,
+        )
+        ctx.record_call("voice", f"line_{line.segment_index:02d}", units=len(line.text),
+                        unit="character")
+        clips.append((speech.path, offset))
+        words += [
+            {"text": w.text, "start": round(w.start + offset, 4), "end": round(w.end + offset, 4)}
+            for w in speech.words
+            if w.start + offset < duration
+        ]
+    track = ctx.key("audio/voice.wav")
+    with ctx.store.writing(track) as tmp:
+        place_on_timeline(clips, duration_s=duration, out=tmp)
+    words_key = ctx.key("audio/words.json")
+    with ctx.store.writing(words_key) as tmp:
+        tmp.write_text(json.dumps({"language": script.language, "words": words},
+                                  ensure_ascii=False), encoding="utf-8")
+    return {"voice": track, "words": words_key}
+
+
+@DBOS.step()
+def mix_step(job_id: str, run_number: int, voice_key: str) -> dict[str, Any]:
+    """Music bed (when enabled) ducked under the voice; loudness-normalised mix."""
+    ctx = JobContext(job_id, run_number)
+    opts = ctx.options
+    duration = float(ctx.outputs("concat")["duration_s"])
+    music = None
+    if opts.music_enabled:
+        music = ctx.work_dir("audio") / "music.wav"
+        ctx.providers.music.generate(mood=opts.music_mood, duration_s=duration,
+                                     out_path=music, seed=opts.seed)
+        ctx.record_call("music", "music", units=duration, unit="second")
+    key = ctx.key("audio/mix.wav")
+    with ctx.store.writing(key) as tmp:
+        mix_voice_and_music(ctx.path(voice_key), music, duration_s=duration, out=tmp,
+                            music_volume=opts.music_volume)
+    return {"mix": key}
+
+
+def run_audio(job_id: str, run_number: int) -> dict[str, Any]:
+    voice = voice_step(job_id, run_number)
+    mix = mix_step(job_id, run_number, voice["voice"])
+    return {**voice, **mix}

@@ -1,0 +1,91 @@
+"""What every stage step needs: settings, the job's options, artifacts, providers, state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from ugen.core.config import Settings, get_settings
+from ugen.core.schemas import JobOptions, options_from_params
+from ugen.core.types import STAGE_WEIGHTS, StageName, progress_at_stage_start
+from ugen.providers.registry import ProviderSet, build_providers
+from ugen.store import jobs as job_store
+from ugen.store.artifacts import LocalArtifactStore
+from ugen.store.db import session_scope
+
+
+class JobCancelledError(Exception):
+    """The job was cancelled while it ran."""
+
+
+@dataclass
+class JobContext:
+    """A job seen from inside one run of its workflow."""
+
+    job_id: str
+    run_number: int
+
+    @cached_property
+    def settings(self) -> Settings:
+        return get_settings()
+
+    @cached_property
+    def options(self) -> JobOptions:
+        with session_scope(self.settings) as s:
+            job = job_store.get_job(s, self.job_id)
+            if job is None:
+                raise KeyError(self.job_id)
+            return options_from_params(job.params)
+
+    @cached_property
+    def store(self) -> LocalArtifactStore:
+        return LocalArtifactStore(self.settings.artifacts_dir)
+
+    @cached_property
+    def providers(self) -> ProviderSet:
+        return build_providers(self.settings)
+
+    def key(self, name: str) -> str:
+        return self.store.key(self.job_id, name)
+
+    def path(self, key: str) -> Path:
+        return self.store.path(key)
+
+    def outputs(self, stage: StageName) -> dict[str, Any]:
+        """The outputs a finished stage stored (possibly in an earlier run)."""
+        with session_scope(self.settings) as s:
+            return dict(job_store.get_stage(s, self.job_id, stage).outputs)
+
+    def work_dir(self, name: str) -> Path:
+        path = self.settings.work_dir / self.job_id / f"run{self.run_number}" / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def record_call(self, capability: str, item: str, *, units: float = 1.0,
+                    unit: str = "call") -> None:
+        with session_scope(self.settings) as s:
+            job_store.record_call(s, job_id=self.job_id, run_number=self.run_number,
+                                  capability=capability, item=item,
+                                  provider=self.providers.name, units=units, unit=unit)
+
+    def event(self, type_: str, *, stage: StageName | None = None, message: str = "",
+              data: dict[str, Any] | None = None, dedupe: str | None = None) -> None:
+        key = f"{self.job_id}:{self.run_number}:{dedupe}" if dedupe else None
+        with session_scope(self.settings) as s:
+            job_store.add_event(s, self.job_id, type_, run_number=self.run_number, stage=stage,
+                                message=message, data=data, dedupe_key=key)
+
+    def progress_within(self, stage: StageName, fraction: float) -> None:
+        """Report progress inside a stage (0..1 of that stage's share)."""
+        start = progress_at_stage_start(stage)
+        percent = start + int(STAGE_WEIGHTS[stage] * max(0.0, min(1.0, fraction)))
+        with session_scope(self.settings) as s:
+            job_store.raise_progress(s, self.job_id, min(percent, 99))
+
+    def check_not_cancelled(self) -> None:
+        with session_scope(self.settings) as s:
+            job = job_store.get_job(s, self.job_id)
+            if job is None or job.cancel_requested or job.status == "cancelled":
+                raise JobCancelledError(self.job_id)

@@ -1,0 +1,127 @@
+"""Stage 0, ``prepare``: validate the image and parameters, estimate, reserve, create the job.
+
+It runs when a job is submitted, in one database transaction: a validation failure leaves no
+job and moves no credits; a job the balance cannot cover is refused.
+"""
+
+from __future__ import annotations
+
+import uuid
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from ugen.core.config import Settings
+from ugen.core.estimate import Estimate, estimate
+from ugen.core.schemas import JobOptions
+from ugen.core.types import progress_at_stage_start
+from ugen.store import jobs as job_store
+from ugen.store import ledger
+from ugen.store.artifacts import LocalArtifactStore
+from ugen.store.db import session_scope
+from ugen.store.models import Job
+
+ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+
+
+class JobValidationError(ValueError):
+    """A job parameter or the product image is not acceptable; ``field`` names which."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ImageCheck:
+    format: str
+    width: int
+    height: int
+    has_alpha: bool
+
+
+def check_product_image(path: Path, settings: Settings) -> ImageCheck:
+    """Open the image for real and check format, size and pixel count.
+
+    Raises:
+        JobValidationError: with field ``product_image``.
+    """
+    field = "product_image"
+    if not path.is_file():
+        raise JobValidationError(field, f"no such file: {path.name}")
+    size = path.stat().st_size
+    if size == 0:
+        raise JobValidationError(field, "the file is empty")
+    if size > settings.max_image_bytes:
+        raise JobValidationError(field, f"the file is {size} bytes; the limit is "
+                                        f"{settings.max_image_bytes}")
+    max_pixels = int(settings.max_image_megapixels * 1_000_000)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                fmt = img.format or ""
+                width, height = img.size
+                if width * height > max_pixels:
+                    raise JobValidationError(
+                        field, f"{width}x{height} is {width * height / 1e6:.1f} megapixels; "
+                               f"the limit is {settings.max_image_megapixels:g}")
+                img.load()
+                has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+    except (UnidentifiedImageError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning) as err:
+        raise JobValidationError(field, f"not a readable image ({err})") from err
+    except (OSError, SyntaxError, ValueError) as err:
+        if isinstance(err, JobValidationError):
+            raise
+        raise JobValidationError(field, f"the image is corrupt ({err})") from err
+    if fmt not in ALLOWED_FORMATS:
+        raise JobValidationError(field, f"format {fmt or 'unknown'} is not accepted "
+                                        "(JPEG, PNG, WebP, GIF)")
+    if min(width, height) < settings.min_image_side:
+        raise JobValidationError(field, f"{width}x{height} is too small; each side must be at "
+                                        f"least {settings.min_image_side} px")
+    return ImageCheck(fmt, width, height, has_alpha)
+
+
+def prepare_job(
+    settings: Settings, *, account_id: str, options: JobOptions, image: Path,
+    job_id: str | None = None,
+) -> tuple[Job, Estimate]:
+    """Validate, price, store the image, reserve credits and create the job (``queued``).
+
+    Raises:
+        JobValidationError: bad image (parameters are validated by ``JobOptions``).
+        ledger.InsufficientCreditsError: the account cannot cover the estimate.
+    """
+    check = check_product_image(image, settings)
+    cost = estimate(options)
+    job_id = job_id or str(uuid.uuid4())
+    store = LocalArtifactStore(settings.artifacts_dir)
+    image_key = store.key(job_id, f"input/product.{ALLOWED_FORMATS[check.format]}")
+    with session_scope(settings) as s:
+        job = Job(
+            id=job_id, account_id=account_id, status="queued", current_stage="prepare",
+            progress_percent=0, run_number=1, params=options.model_dump(mode="json"),
+            estimate=cost.to_dict(), credits_reserved=cost.total,
+        )
+        job_store.create_job(s, job)
+        ledger.reserve(s, account_id, job_id, cost.total, key=f"{job_id}:1:reserve",
+                       description="job estimate")
+        store.put_file(image_key, image)
+        now = job_store.now()
+        job_store.set_stage(
+            s, job_id, "prepare", status="completed", run_number=1, started_at=now,
+            finished_at=now, credits_used=cost.by_stage()["prepare"],
+            outputs={"product_image": image_key, "estimate_total": cost.total,
+                     "image": {"format": check.format, "width": check.width,
+                               "height": check.height, "has_alpha": check.has_alpha}},
+        )
+        job_store.raise_progress(s, job_id, progress_at_stage_start("agents"))
+        job_store.add_event(s, job_id, "job_created", run_number=1, stage="prepare",
+                            message=f"job created; {cost.total} credits reserved",
+                            data={"estimate": cost.total})
+    return job, cost

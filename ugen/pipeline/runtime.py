@@ -1,0 +1,90 @@
+"""Start and stop DBOS in this process, as a worker or as a client that only enqueues.
+
+A worker has a stable executor id, so a restarted worker resumes exactly its own jobs; a
+client gets a fresh one and listens to no queue, so it never runs or recovers work.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import uuid
+from collections.abc import Sequence
+from typing import Literal
+
+from dbos import DBOS, DBOSConfig
+
+import ugen
+from ugen.core.config import Settings
+from ugen.pipeline import queues
+from ugen.store.db import migrate
+
+Role = Literal["worker", "client"]
+
+_lock = threading.Lock()
+_active: tuple[str, str] | None = None
+
+
+def default_executor_id() -> str:
+    return f"worker-{socket.gethostname()}"
+
+
+def dbos_url(settings: Settings) -> str:
+    url = settings.resolved_database_url
+    if url.startswith("postgresql+psycopg://"):
+        return "postgresql://" + url.split("://", 1)[1]
+    return url
+
+
+def start(settings: Settings, *, role: Role = "worker",
+          listen: Sequence[str] | None = None) -> str:
+    """Launch DBOS for this process (idempotent); return the executor id.
+
+    Args:
+        role: ``worker`` runs queued jobs; ``client`` only enqueues and manages them.
+        listen: queue names a worker takes work from (default: all).
+    """
+    global _active
+    with _lock:
+        if _active is not None:
+            return _active[1]
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        migrate(settings)
+        # Importing registers the workflows and steps with DBOS before launch.
+        from ugen.pipeline import workflow  # noqa: F401
+
+        if role == "worker":
+            executor_id = settings.executor_id or default_executor_id()
+        else:
+            executor_id = f"client-{uuid.uuid4().hex[:12]}"
+        config: DBOSConfig = {
+            "name": "ugen",
+            "system_database_url": dbos_url(settings),
+            "executor_id": executor_id,
+            "application_version": ugen.__version__,
+            "notification_listener_polling_interval_sec": 0.1,
+            "log_level": "WARNING",
+        }
+        DBOS(config=config)
+        if role == "client":
+            DBOS.listen_queues([])
+        elif listen is not None:
+            DBOS.listen_queues(list(listen))
+        DBOS.launch()
+        queues.register_queues(settings)
+        _active = (role, executor_id)
+        return executor_id
+
+
+def stop() -> None:
+    """Shut DBOS down in this process (tests and CLI exit)."""
+    global _active
+    with _lock:
+        if _active is None:
+            return
+        DBOS.destroy(destroy_registry=False)
+        _active = None
+
+
+def active_role() -> Role | None:
+    return _active[0] if _active else None  # type: ignore[return-value]

@@ -1,0 +1,79 @@
+"""The job workflow: the eight stages in order, each checkpointed, as a recipe of steps.
+
+``prepare`` runs when the job is submitted (validation, estimate, reservation), so the
+workflow starts at ``agents`` — or, for a retry, at the chosen stage, reading the outputs of
+the stages before it from their stored records.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from dbos import DBOS
+
+from ugen.core.types import STAGES, StageName, stage_index
+from ugen.pipeline import agents, audio, captions, complete, concat, generation, init, state
+from ugen.pipeline.context import JobCancelledError, JobContext
+
+StageRunner = Callable[[str, int], dict[str, Any]]
+
+RUNNERS: dict[StageName, StageRunner] = {
+    "agents": agents.run_agents,
+    "init": init.run_init,
+    "generation": generation.run_generation,
+    "concat": concat.run_concat,
+    "audio": audio.run_audio,
+    "captions": captions.run_captions,
+    "complete": complete.run_complete,
+}
+
+
+def describe(error: BaseException) -> str:
+    """One line naming the cause, for the stage record and the job's error_message."""
+    text = str(error).strip() or type(error).__name__
+    return f"{type(error).__name__}: {text}"[:2000]
+
+
+@DBOS.workflow()
+def job_workflow(job_id: str, run_number: int, from_stage: str) -> str:
+    """Run the job from ``from_stage``; return its final status."""
+    if not state.begin_run_step(job_id, run_number):
+        return "cancelled"
+    stop_at = _stop_at_stage(job_id, run_number)
+    start = max(stage_index(from_stage), stage_index("agents"))
+    if stop_at is not None and stage_index(stop_at) < start:
+        stop_at = None  # a retry past the stop continues the job to the end
+    for stage in STAGES[start:]:
+        state.stage_started_step(job_id, run_number, stage)
+        try:
+            outputs = RUNNERS[stage](job_id, run_number)
+        except JobCancelledError:
+            state.cancelled_step(job_id, run_number)
+            return "cancelled"
+        except Exception as error:  # the stage failed: record why, settle credits
+            DBOS.logger.warning("job %s stage %s failed: %s\n%s", job_id, stage, error,
+                                traceback.format_exc(limit=5))
+            state.stage_failed_step(job_id, run_number, stage, describe(error))
+            return "failed"
+        state.stage_completed_step(job_id, run_number, stage, outputs)
+        if stage == stop_at:
+            state.job_finished_step(job_id, run_number, "stopped")
+            return "stopped"
+    state.job_finished_step(job_id, run_number, "completed")
+    return "completed"
+
+
+@DBOS.step()
+def _stop_at_stage_step(job_id: str, run_number: int) -> str | None:
+    return JobContext(job_id, run_number).options.stop_at_stage
+
+
+def _stop_at_stage(job_id: str, run_number: int) -> StageName | None:
+    value = _stop_at_stage_step(job_id, run_number)
+    return value  # type: ignore[return-value]
+
+
+def workflow_id_for(job_id: str, run_number: int) -> str:
+    return f"job-{job_id}-run{run_number}"

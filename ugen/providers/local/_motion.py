@@ -1,0 +1,323 @@
+"""Camera motion between two keyframes, frame by frame.
+
+Timeline of a segment (``t`` from 0 to 1):
+
+* ``0 … HOLD_END``: the camera pushes slowly in on keyframe A (towards its product) with
+  parallax between the room, the persona and the product; a held product floats a little;
+  the persona's mouth follows the voice.
+* ``HOLD_END … MORPH_END``: A dissolves into B while both cameras keep moving; the product is
+  one object that travels from its place in A to its place in B (position and size eased).
+* ``MORPH_END … 1``: the camera settles on B and lands exactly on it.
+
+With the layout sidecars of this provider's keyframes the scene is rebuilt as layers
+(:func:`~ugen.providers.local.keyframes.render_layers`); without them (pictures from
+elsewhere) the same timeline runs on the flat pictures as zoom + crossfade.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ugen.providers.local._palette import stable_hash
+from ugen.providers.local.keyframes import (
+    load_sidecar,
+    palette_from_sidecar,
+    render_layers,
+    request_from_sidecar,
+)
+from ugen.providers.local.scene import (
+    IDENTITY,
+    Camera,
+    Patch,
+    Plane,
+    SceneLayers,
+    compose,
+    paint,
+    project,
+    render_plane,
+)
+
+HOLD_END = 0.56
+MORPH_END = 0.84
+MATCH_TOLERANCE = 3.0  # mean abs difference (0..255) allowed between a rebuild and the PNG
+# Frames are sampled with NEAREST from planes pre-enlarged to SUPERSAMPLE × frame resolution:
+# within a quarter pixel of bilinear quality at a fraction of its cost.
+SUPERSAMPLE = 2
+FAST = Image.Resampling.NEAREST
+
+
+def enlarge(plane: Plane, factor: float) -> Plane:
+    """``plane`` resampled once so one of its pixels covers ``1 / factor`` frame pixels."""
+    k = plane.scale * factor
+    if abs(k - 1.0) < 1e-6:
+        return plane
+    size = (max(1, round(plane.image.width * k)), max(1, round(plane.image.height * k)))
+    img = plane.image.resize(size, Image.Resampling.BILINEAR)
+    return replace(plane, image=img, scale=plane.scale * plane.image.width / size[0])
+
+
+def fast_layers(layers: SceneLayers) -> SceneLayers:
+    """Layers prepared for per-frame NEAREST sampling (the blurred room at 1×, the rest at
+    :data:`SUPERSAMPLE` ×)."""
+    planes = tuple(enlarge(p, 1.0 if p.name == "backdrop" else SUPERSAMPLE)
+                   for p in layers.planes)
+    mouths = {}
+    for key, patch in layers.mouths.items():
+        big = patch.image.resize((patch.image.width * SUPERSAMPLE,
+                                  patch.image.height * SUPERSAMPLE), Image.Resampling.BILINEAR)
+        mouths[key] = Patch(big, patch.x, patch.y)
+    return replace(layers, planes=planes, mouths=mouths)
+
+
+def smooth(x: float) -> float:
+    x = min(1.0, max(0.0, x))
+    return x * x * x * (x * (6 * x - 15) + 10)
+
+
+def ease_out(x: float) -> float:
+    x = min(1.0, max(0.0, x))
+    return 1 - (1 - x) ** 3
+
+
+def ease_in_out(x: float) -> float:
+    x = min(1.0, max(0.0, x))
+    return x * x * (3 - 2 * x)
+
+
+def lerp_camera(a: Camera, b: Camera, t: float) -> Camera:
+    return Camera(
+        zoom=a.zoom + (b.zoom - a.zoom) * t,
+        focus_x=a.focus_x + (b.focus_x - a.focus_x) * t,
+        focus_y=a.focus_y + (b.focus_y - a.focus_y) * t,
+        pan_x=a.pan_x + (b.pan_x - a.pan_x) * t,
+        pan_y=a.pan_y + (b.pan_y - a.pan_y) * t,
+    )
+
+
+def load_rgb(path: Path, width: int, height: int) -> Image.Image:
+    with Image.open(path) as img:
+        rgb = img.convert("RGB")
+    if rgb.size != (width, height):
+        rgb = rgb.resize((width, height), Image.Resampling.LANCZOS)
+    return rgb
+
+
+def _mean_diff(a: Image.Image, b: Image.Image) -> float:
+    size = (max(8, a.width // 4), max(8, a.height // 4))
+    x = np.asarray(a.resize(size, Image.Resampling.BILINEAR), dtype=np.int16)
+    y = np.asarray(b.resize(size, Image.Resampling.BILINEAR), dtype=np.int16)
+    return float(np.abs(x - y).mean())
+
+
+def rebuild_layers(path: Path, picture: Image.Image) -> SceneLayers | None:
+    """The layers of a keyframe made by the local provider, if they still reproduce it."""
+    data = load_sidecar(path)
+    if data is None:
+        return None
+    request = request_from_sidecar(data, path, width=picture.width, height=picture.height)
+    palette = palette_from_sidecar(data)
+    if request is None or palette is None:
+        return None
+    try:
+        layers = render_layers(request, palette=palette)
+    except (OSError, ValueError):
+        return None
+    if _mean_diff(compose(layers), picture) > MATCH_TOLERANCE:
+        return None
+    return layers
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One end of the segment: the flat picture and, when available, its layers."""
+
+    picture: Image.Image
+    layers: SceneLayers | None
+
+    def product_box(self, width: int, height: int) -> tuple[float, float, float, float]:
+        if self.layers is not None:
+            return self.layers.layout.product_box
+        return (0.3 * width, 0.3 * height, 0.7 * width, 0.7 * height)
+
+
+class Motion:
+    """Frames of one segment from keyframe ``a`` to keyframe ``b``."""
+
+    def __init__(self, a: Shot, b: Shot, width: int, height: int, frames: int, seed: int,
+                 mouth_levels: list[int] | None = None) -> None:
+        self.a, self.b = a, b
+        self.width, self.height = width, height
+        self.frames = max(1, frames)
+        self.layered = a.layers is not None and b.layers is not None
+        self.fast_a = fast_layers(a.layers) if self.layered and a.layers else None
+        self.fast_b = fast_layers(b.layers) if self.layered and b.layers else None
+        self.flat_a = enlarge(Plane("flat", a.picture, 0.0, 0.0, 1.0, 1.0), SUPERSAMPLE)
+        self.flat_b = enlarge(Plane("flat", b.picture, 0.0, 0.0, 1.0, 1.0), SUPERSAMPLE)
+        self.mouth_levels = mouth_levels or []
+        rng = np.random.default_rng(stable_hash("motion", seed))
+        W, H = float(width), float(height)
+        ax0, ay0, ax1, ay1 = a.product_box(width, height)
+        bx0, by0, bx1, by1 = b.product_box(width, height)
+        fa = ((ax0 + ax1) / 2 / W, (ay0 + ay1) / 2 / H)
+        fb = ((bx0 + bx1) / 2 / W, (by0 + by1) / 2 / H)
+        fa = (0.5 + (fa[0] - 0.5) * 0.7, 0.5 + (fa[1] - 0.5) * 0.7)
+        fb = (0.5 + (fb[0] - 0.5) * 0.7, 0.5 + (fb[1] - 0.5) * 0.7)
+        direction = 1.0 if fb[0] >= fa[0] else -1.0
+        drift = float(rng.uniform(0.008, 0.016)) * (1 if rng.random() < 0.5 else -1)
+        # A: slow push-in towards the product, a little drift
+        self.cam_a_end = Camera(zoom=1.0 + float(rng.uniform(0.06, 0.1)), focus_x=fa[0],
+                                focus_y=fa[1], pan_x=drift, pan_y=-0.006)
+        # B: arrives zoomed in and shifted along the move, settles to rest
+        self.cam_b_start = Camera(zoom=1.0 + float(rng.uniform(0.07, 0.11)), focus_x=fb[0],
+                                  focus_y=fb[1], pan_x=-direction * 0.025, pan_y=0.008)
+        self.bob = 0.006 * H
+        self.bob_cycles = float(rng.uniform(1.0, 1.4))
+
+    # --- cameras ---------------------------------------------------------------------------
+
+    def t_of(self, index: int) -> float:
+        return index / (self.frames - 1) if self.frames > 1 else 1.0
+
+    def camera_a(self, t: float) -> Camera:
+        return lerp_camera(IDENTITY, self.cam_a_end, ease_in_out(t / MORPH_END))
+
+    def camera_b(self, t: float) -> Camera:
+        start = replace(IDENTITY, focus_x=self.cam_b_start.focus_x,
+                        focus_y=self.cam_b_start.focus_y)
+        k = ease_out((t - HOLD_END) / (1 - HOLD_END))
+        return lerp_camera(self.cam_b_start, start, k)
+
+    def weight(self, t: float) -> float:
+        return ease_in_out((t - HOLD_END) / (MORPH_END - HOLD_END))
+
+    # --- frames ----------------------------------------------------------------------------
+
+    def frame(self, index: int) -> Image.Image:
+        t = self.t_of(index)
+        if index == 0 and self.frames > 1:
+            return self.a.picture
+        if index == self.frames - 1:
+            return self.b.picture
+        w = self.weight(t)
+        if self.layered:
+            return self._layered(t, w, index)
+        return self._flat(t, w)
+
+    def _flat(self, t: float, w: float) -> Image.Image:
+        out: Image.Image | None = None
+        if w < 1.0:
+            out = self._flat_view(self.flat_a, self.camera_a(t))
+        if w > 0.0:
+            fb = self._flat_view(self.flat_b, self.camera_b(t))
+            out = fb if out is None else Image.blend(out, fb, w)
+        assert out is not None
+        return out
+
+    def _flat_view(self, plane: Plane, cam: Camera) -> Image.Image:
+        frame = Image.new("RGB", (self.width, self.height))
+        paint(frame, project(plane, cam, self.width, self.height), FAST)
+        return frame
+
+    def _bob(self, t: float, which: str) -> float:
+        if which == "a":
+            env = 1.0 - smooth((t - HOLD_END) / (MORPH_END - HOLD_END))
+            return self.bob * math.sin(2 * math.pi * self.bob_cycles * t) * env
+        env = smooth((1.0 - t) / (1.0 - HOLD_END))
+        return self.bob * math.sin(2 * math.pi * self.bob_cycles * (t - 1.0)) * env
+
+    def _mouth(self, index: int) -> str | None:
+        if index >= len(self.mouth_levels):
+            return None
+        level = self.mouth_levels[index]
+        return {1: "o", 2: "open"}.get(level)
+
+    def _view(self, layers: SceneLayers, cam: Camera, mouth: str | None,
+              product: list[tuple[Plane, float]] | None) -> Image.Image:
+        """One side of the segment: room + persona (+ mouth) (+ product planes)."""
+        W, H = self.width, self.height
+        frame = Image.new("RGB", (W, H))
+        mid = layers.plane("midground")
+        paint(frame, project(layers.plane("backdrop"), cam, W, H), FAST)
+        paint(frame, project(mid, cam, W, H), FAST)
+        if mouth is not None and mouth in layers.mouths:
+            patch = layers.mouths[mouth]
+            paint(frame, project(Plane("mouth", patch.image, float(patch.x), float(patch.y),
+                                       1.0 / SUPERSAMPLE, mid.depth), cam, W, H), FAST)
+        for plane, opacity in product or ():
+            paint(frame, plane, FAST, opacity=opacity)
+        return frame
+
+    def _product_at(self, layers: SceneLayers, cam: Camera, box: tuple[float, float, float,
+                                                                      float]) -> Plane:
+        """The product plane of ``layers`` moved so its product box lands on ``box``."""
+        W, H = self.width, self.height
+        plane = project(layers.plane("product"), cam, W, H)
+        own = _project_box(layers.layout.product_box, layers.plane("product").depth, cam, W, H)
+        grow = (box[3] - box[1]) / max(1e-6, own[3] - own[1])
+        return plane.moved(dx=box[0] - own[0], dy=box[1] - own[1], grow=grow,
+                           about=(own[0], own[1]))
+
+    def _layered(self, t: float, w: float, index: int) -> Image.Image:
+        A, B = self.fast_a, self.fast_b
+        assert A is not None and B is not None
+        W, H = self.width, self.height
+        cam_a, cam_b = self.camera_a(t), self.camera_b(t)
+        box_a = _project_box(A.layout.product_box, A.plane("product").depth, cam_a, W, H)
+        box_b = _project_box(B.layout.product_box, B.plane("product").depth, cam_b, W, H)
+        box_a = _shift(box_a, 0.0, self._bob(t, "a") if _held(A) else 0.0)
+        box_b = _shift(box_b, 0.0, self._bob(t, "b") if _held(B) else 0.0)
+        mouth = self._mouth(index)
+        if w <= 0.0:
+            return self._view(A, cam_a, mouth, [(self._product_at(A, cam_a, box_a), 1.0)])
+        if w >= 1.0:
+            return self._view(B, cam_b, mouth, [(self._product_at(B, cam_b, box_b), 1.0)])
+        m = smooth((t - HOLD_END) / (MORPH_END - HOLD_END))
+        box = tuple(pa + (pb - pa) * m for pa, pb in zip(box_a, box_b, strict=True))
+        cur = (box[0], box[1], box[2], box[3])
+        base = Image.blend(self._view(A, cam_a, None, None), self._view(B, cam_b, None, None), w)
+        product = _blend_planes(self._product_at(A, cam_a, cur), self._product_at(B, cam_b, cur),
+                                w, W, H)
+        if product is not None:
+            img, x, y = product
+            base.paste(img, (x, y), img)
+        return base
+
+
+def _blend_planes(pa: Plane, pb: Plane, w: float, width: int,
+                  height: int) -> tuple[Image.Image, int, int] | None:
+    """Two placed RGBA planes mixed (premultiplied, so edges stay clean) on their union."""
+    ra = render_plane(pa, width, height, FAST)
+    rb = render_plane(pb, width, height, FAST)
+    if ra is None or rb is None:
+        return ra if rb is None else rb
+    x0, y0 = min(ra[1], rb[1]), min(ra[2], rb[2])
+    x1 = max(ra[1] + ra[0].width, rb[1] + rb[0].width)
+    y1 = max(ra[2] + ra[0].height, rb[2] + rb[0].height)
+    ca = Image.new("RGBa", (x1 - x0, y1 - y0))
+    cb = Image.new("RGBa", (x1 - x0, y1 - y0))
+    ca.paste(ra[0].convert("RGBa"), (ra[1] - x0, ra[2] - y0))
+    cb.paste(rb[0].convert("RGBa"), (rb[1] - x0, rb[2] - y0))
+    return Image.blend(ca, cb, w).convert("RGBA"), x0, y0
+
+
+def _held(layers: SceneLayers) -> bool:
+    return layers.layout.spec.placement != "surface"
+
+
+def _shift(box: tuple[float, float, float, float], dx: float,
+           dy: float) -> tuple[float, float, float, float]:
+    return (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
+
+
+def _project_box(box: tuple[float, float, float, float], depth: float, cam: Camera, width: int,
+                 height: int) -> tuple[float, float, float, float]:
+    z = cam.zoom ** depth
+    fx, fy = cam.focus_x * width, cam.focus_y * height
+    ox, oy = cam.pan_x * width * depth, cam.pan_y * height * depth
+    return (fx + (box[0] - fx) * z + ox, fy + (box[1] - fy) * z + oy,
+            fx + (box[2] - fx) * z + ox, fy + (box[3] - fy) * z + oy)

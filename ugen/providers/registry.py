@@ -1,0 +1,87 @@
+"""Choose the provider of each capability from settings (one set per process)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from ugen.core.config import Settings
+from ugen.providers.base import (
+    KeyframeProvider,
+    MusicProvider,
+    ScriptAgent,
+    VideoProvider,
+    VoiceProvider,
+)
+
+
+@dataclass(frozen=True)
+class ProviderSet:
+    name: str
+    script_agent: ScriptAgent
+    keyframes: KeyframeProvider
+    video: VideoProvider
+    voice: VoiceProvider
+    music: MusicProvider
+
+
+_lock = threading.Lock()
+_cache: dict[tuple[str, str, float], ProviderSet] = {}
+
+
+def build_providers(settings: Settings) -> ProviderSet:
+    """The configured providers: ``local`` or ``simulated`` (local behind a latency model)."""
+    if _override is not None:
+        return _override
+    key = (settings.providers, str(settings.data_dir), settings.simulated_latency_scale)
+    with _lock:
+        found = _cache.get(key)
+        if found is None:
+            found = _build(settings)
+            _cache[key] = found
+        return found
+
+
+def _build(settings: Settings) -> ProviderSet:
+    from ugen.providers.local.keyframes import LocalKeyframeProvider
+    from ugen.providers.local.music import LocalMusicProvider
+    from ugen.providers.local.script_agent import LocalScriptAgent
+    from ugen.providers.local.segments import LocalVideoProvider
+    from ugen.providers.local.voice import LocalVoiceProvider
+
+    voice = LocalVoiceProvider()
+    keyframes: KeyframeProvider = LocalKeyframeProvider()
+    video: VideoProvider = LocalVideoProvider(voice, settings.work_dir / "video-tasks")
+    if settings.providers == "simulated":
+        from ugen.providers.simulated import (
+            LatencyModel,
+            SimulatedKeyframeProvider,
+            SimulatedVideoProvider,
+        )
+
+        latency = LatencyModel(
+            keyframe_s=settings.simulated_keyframe_s,
+            segment_s=settings.simulated_segment_s,
+            scale=settings.simulated_latency_scale,
+        )
+        keyframes = SimulatedKeyframeProvider(keyframes, latency)
+        video = SimulatedVideoProvider(video, latency)
+    elif settings.providers != "local":
+        raise ValueError(f"unknown UGEN_PROVIDERS {settings.providers!r} (local, simulated)")
+    return ProviderSet(
+        name=settings.providers,
+        script_agent=LocalScriptAgent(),
+        keyframes=keyframes,
+        video=video,
+        voice=voice,
+        music=LocalMusicProvider(),
+    )
+
+
+_override: ProviderSet | None = None
+
+
+def set_override(providers: ProviderSet | None) -> None:
+    """Use ``providers`` in this process instead of the configured set (tests pass fakes)."""
+    global _override
+    _override = providers

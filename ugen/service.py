@@ -1,0 +1,203 @@
+"""What users can do with jobs, shared by the CLI and the HTTP API (no I/O of their own).
+
+Submit (runs ``prepare`` and queues the workflow), retry from a stage, cancel, and read the
+job as users see it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dbos import DBOS, SetWorkflowID
+
+from ugen.core.config import Settings
+from ugen.core.estimate import Estimate
+from ugen.core.schemas import JobOptions, options_from_params
+from ugen.core.types import (
+    STAGES,
+    TERMINAL_STATUSES,
+    StageName,
+    progress_at_stage_start,
+    stage_index,
+)
+from ugen.pipeline import runtime
+from ugen.pipeline.prepare import check_product_image, prepare_job
+from ugen.pipeline.queues import JOBS_QUEUE, get_queue
+from ugen.pipeline.state import cancel_job_state
+from ugen.pipeline.workflow import job_workflow, workflow_id_for
+from ugen.store import jobs as job_store
+from ugen.store import ledger
+from ugen.store.artifacts import LocalArtifactStore
+from ugen.store.db import session_scope
+
+
+class JobNotFoundError(LookupError):
+    pass
+
+
+class JobStateError(Exception):
+    """The job is not in a state that allows the action (HTTP 409)."""
+
+
+def ensure_default_account(settings: Settings) -> str:
+    """The CLI's account, created on first use with its starter credits."""
+    account_id = settings.default_account
+    with session_scope(settings) as s:
+        ledger.ensure_account(s, account_id, account_id,
+                              initial_credits=settings.default_account_credits)
+    return account_id
+
+
+def _enqueue(job_id: str, run_number: int, from_stage: str) -> str:
+    wfid = workflow_id_for(job_id, run_number)
+    with SetWorkflowID(wfid):
+        get_queue(JOBS_QUEUE).enqueue(job_workflow, job_id, run_number, from_stage)
+    return wfid
+
+
+def submit_job(settings: Settings, *, account_id: str, options: JobOptions, image: Path) -> str:
+    """Validate, reserve and queue a job; return its id (``prepare`` is done on return)."""
+    if runtime.active_role() is None:
+        runtime.start(settings, role="client")
+    job, _ = prepare_job(settings, account_id=account_id, options=options, image=image)
+    wfid = _enqueue(job.id, 1, "agents")
+    with session_scope(settings) as s:
+        job_store.set_job_fields(s, job.id, workflow_id=wfid)
+    return job.id
+
+
+def _first_unfinished(stages: list[Any]) -> str | None:
+    for st in stages:
+        if st.status != "completed":
+            return str(st.stage)
+    return None
+
+
+def retry_job(settings: Settings, job_id: str, from_stage: str | None = None) -> dict[str, Any]:
+    """Start a new run from ``from_stage`` (default: the first unfinished stage).
+
+    Stages before it keep their outputs; credits are reserved for ``from_stage`` onward.
+
+    Raises:
+        JobNotFoundError, JobStateError, ledger.InsufficientCreditsError,
+        ValueError (unknown stage).
+    """
+    if runtime.active_role() is None:
+        runtime.start(settings, role="client")
+    if from_stage is not None and from_stage not in STAGES:
+        raise ValueError(f"unknown from_stage {from_stage!r}; choose one of {', '.join(STAGES)}")
+    with session_scope(settings) as s:
+        job = job_store.get_job(s, job_id)
+        if job is None:
+            raise JobNotFoundError(job_id)
+        if job.status not in ("failed", "stopped", "cancelled"):
+            raise JobStateError(f"job is {job.status}; only failed, stopped or cancelled jobs "
+                                "can be retried")
+        stages = job_store.get_stages(s, job_id)
+        limit = _first_unfinished(stages)
+        if limit is None:
+            raise JobStateError("every stage already completed")
+        start: StageName = from_stage or limit  # type: ignore[assignment]
+        if stage_index(start) > stage_index(limit):
+            raise JobStateError(f"cannot retry from {start}: {limit} has not completed; "
+                                f"retry from {limit} or an earlier stage")
+        options = options_from_params(job.params)
+        if start == "prepare":
+            store = LocalArtifactStore(settings.artifacts_dir)
+            image = store.path(job_store.get_stage(s, job_id, "prepare").outputs["product_image"])
+            check_product_image(image, settings)
+        cost = Estimate.from_dict(job.estimate)
+        amount = cost.from_stage(start)
+        run = job.run_number + 1
+        ledger.reserve(s, job.account_id, job_id, amount, key=f"{job_id}:{run}:reserve",
+                       description=f"retry from {start}")
+        for st in stages:
+            if stage_index(st.stage) >= stage_index(start):
+                job_store.set_stage(s, job_id, st.stage, status="pending", error=None,
+                                    started_at=None, finished_at=None, outputs={},
+                                    credits_used=0)
+        if start == "prepare":
+            job_store.set_stage(s, job_id, "prepare", status="completed", run_number=run,
+                                started_at=job_store.now(), finished_at=job_store.now(),
+                                outputs=job_store.get_stage(s, job_id, "prepare").outputs)
+        job_store.set_job_fields(
+            s, job_id, only_if_active=False, status="queued", run_number=run,
+            current_stage=start, progress_percent=progress_at_stage_start(start),
+            credits_reserved=amount, error_stage=None, error_message=None, finished_at=None,
+            cancel_requested=False, final_video=None, thumbnail=None,
+            workflow_id=workflow_id_for(job_id, run),
+        )
+        job_store.add_event(s, job_id, "job_retried", run_number=run, stage=start,
+                            message=f"retry from {start}; {amount} credits reserved",
+                            data={"from_stage": start, "credits_reserved": amount})
+    _ = options
+    _enqueue(job_id, run, "agents" if start == "prepare" else start)
+    return {"job_id": job_id, "from_stage": start, "run_number": run,
+            "credits_reserved": amount}
+
+
+def cancel_job(settings: Settings, job_id: str) -> bool:
+    """Cancel a queued or running job; its unused credits are released at once."""
+    if runtime.active_role() is None:
+        runtime.start(settings, role="client")
+    with session_scope(settings) as s:
+        job = job_store.get_job(s, job_id)
+        if job is None:
+            raise JobNotFoundError(job_id)
+        if job.status in TERMINAL_STATUSES:
+            raise JobStateError(f"job is already {job.status}")
+        job_store.set_job_fields(s, job_id, cancel_requested=True)
+        wfid = job.workflow_id
+    if wfid:
+        DBOS.cancel_workflow(wfid)
+    return cancel_job_state(job_id)
+
+
+def job_view(settings: Settings, job_id: str) -> dict[str, Any]:
+    """The job as users see it: status, stage, progress, stages, credits, outputs, error."""
+    with session_scope(settings) as s:
+        job = job_store.get_job(s, job_id)
+        if job is None:
+            raise JobNotFoundError(job_id)
+        stages = job_store.get_stages(s, job_id)
+        calls = job_store.count_calls(s, job_id)
+        bal = ledger.balance(s, job.account_id)
+    store = LocalArtifactStore(settings.artifacts_dir)
+    return {
+        "job_id": job.id,
+        "status": job.status,
+        "current_stage": job.current_stage,
+        "progress_percent": job.progress_percent,
+        "run_number": job.run_number,
+        "product_name": job.params.get("product_name"),
+        "video_model": job.params.get("video_model"),
+        "created_at": job.created_at.isoformat(),
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "stages": [
+            {
+                "stage": st.stage,
+                "status": st.status,
+                "run_number": st.run_number,
+                "started_at": st.started_at.isoformat() if st.started_at else None,
+                "finished_at": st.finished_at.isoformat() if st.finished_at else None,
+                "duration_s": (round((st.finished_at - st.started_at).total_seconds(), 3)
+                               if st.started_at and st.finished_at else None),
+                "outputs": st.outputs,
+                "credits_used": st.credits_used,
+                "error": st.error,
+            }
+            for st in stages
+        ],
+        "estimate": job.estimate,
+        "credits_reserved": job.credits_reserved,
+        "credits_consumed": job.credits_consumed,
+        "available_credits": bal.available_credits,
+        "provider_calls": {f"{c}:{i}": n for (c, i), n in sorted(calls.items())},
+        "final_video_path": str(store.path(job.final_video)) if job.final_video else None,
+        "thumbnail_path": str(store.path(job.thumbnail)) if job.thumbnail else None,
+        "error_stage": job.error_stage,
+        "error_message": job.error_message,
+        "params": job.params,
+    }

@@ -1,0 +1,130 @@
+"""Reading and writing the job state users see: jobs, stage records, events, provider calls.
+
+Every write that could race with another process is a single guarded UPDATE, so a job that is
+already finished is never moved back, and ``progress_percent`` never decreases within a run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ugen.core.types import STAGES, TERMINAL_STATUSES, StageName
+from ugen.store.models import Job, JobEvent, JobStage, ProviderCall, utcnow
+
+
+def create_job(session: Session, job: Job) -> None:
+    session.add(job)
+    for position, stage in enumerate(STAGES):
+        session.add(JobStage(job_id=job.id, stage=stage, position=position))
+    session.flush()
+
+
+def get_job(session: Session, job_id: str) -> Job | None:
+    return session.get(Job, job_id, populate_existing=True)
+
+
+def get_stages(session: Session, job_id: str) -> list[JobStage]:
+    return list(
+        session.scalars(
+            select(JobStage).where(JobStage.job_id == job_id).order_by(JobStage.position)
+        )
+    )
+
+
+def get_stage(session: Session, job_id: str, stage: StageName) -> JobStage:
+    row = session.scalar(
+        select(JobStage).where(JobStage.job_id == job_id, JobStage.stage == stage)
+    )
+    if row is None:
+        raise KeyError(f"{job_id}/{stage}")
+    return row
+
+
+def set_job_fields(session: Session, job_id: str, *, only_if_active: bool = True,
+                   **values: Any) -> bool:
+    """Update a job unless it already ended (when ``only_if_active``); True if updated."""
+    stmt = update(Job).where(Job.id == job_id).values(updated_at=utcnow(), **values)
+    if only_if_active:
+        stmt = stmt.where(Job.status.not_in(TERMINAL_STATUSES))
+    return bool(session.execute(stmt).rowcount > 0)  # type: ignore[attr-defined]
+
+
+def raise_progress(session: Session, job_id: str, percent: int) -> None:
+    """Move progress forward, never back."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.progress_percent < percent,
+               Job.status.not_in(TERMINAL_STATUSES))
+        .values(progress_percent=percent, updated_at=utcnow())
+    )
+
+
+def set_stage(session: Session, job_id: str, stage: str, **values: Any) -> None:
+    session.execute(
+        update(JobStage).where(JobStage.job_id == job_id, JobStage.stage == stage).values(**values)
+    )
+
+
+def add_event(session: Session, job_id: str, type_: str, *, run_number: int,
+              stage: str | None = None, message: str = "", data: dict[str, Any] | None = None,
+              dedupe_key: str | None = None) -> None:
+    """Append an event; with ``dedupe_key`` a repeated step adds it once."""
+    event = JobEvent(job_id=job_id, run_number=run_number, type=type_, stage=stage,
+                     message=message, data=data or {}, dedupe_key=dedupe_key)
+    if dedupe_key is None:
+        session.add(event)
+        return
+    try:
+        with session.begin_nested():
+            session.add(event)
+    except IntegrityError:
+        pass
+
+
+def list_events(session: Session, job_id: str, *, after_id: int = 0,
+                limit: int = 500) -> list[JobEvent]:
+    return list(
+        session.scalars(
+            select(JobEvent)
+            .where(JobEvent.job_id == job_id, JobEvent.id > after_id)
+            .order_by(JobEvent.id)
+            .limit(limit)
+        )
+    )
+
+
+def list_jobs(session: Session, account_id: str, *, status: str | None = None,
+              page: int = 1, page_size: int = 20) -> tuple[list[Job], int]:
+    base = select(Job).where(Job.account_id == account_id)
+    if status:
+        base = base.where(Job.status == status)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = session.scalars(
+        base.order_by(Job.created_at.desc()).offset((page - 1) * page_size).limit(page_size)
+    )
+    return list(rows), int(total)
+
+
+def record_call(session: Session, *, job_id: str, run_number: int, capability: str, item: str,
+                provider: str, units: float, unit: str) -> None:
+    session.add(ProviderCall(job_id=job_id, run_number=run_number, capability=capability,
+                             item=item, provider=provider, units=units, unit=unit))
+
+
+def count_calls(session: Session, job_id: str) -> dict[tuple[str, str], int]:
+    """Provider calls per (capability, item) for a job."""
+    rows = session.execute(
+        select(ProviderCall.capability, ProviderCall.item, func.count())
+        .where(ProviderCall.job_id == job_id)
+        .group_by(ProviderCall.capability, ProviderCall.item)
+    )
+    return {(c, i): int(n) for c, i, n in rows}
+
+
+def now() -> datetime:
+    return utcnow()

@@ -1,0 +1,142 @@
+"""The credit ledger: integer credits, every movement a transaction row.
+
+``available = credit_balance - credit_reserved``. Reservations are taken with one guarded
+UPDATE, so concurrent jobs can never take the balance below zero (on SQLite and PostgreSQL
+alike). Every movement carries an idempotency key, so a step that runs twice moves credits
+once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ugen.core.types import TransactionType
+from ugen.store.models import Account, CreditTransaction
+
+
+class InsufficientCreditsError(Exception):
+    """The account's available credits do not cover the reservation."""
+
+    def __init__(self, required: int, available: int) -> None:
+        super().__init__(f"insufficient credits: {required} required, {available} available")
+        self.required = required
+        self.available = available
+
+
+@dataclass(frozen=True)
+class Balance:
+    credit_balance: int
+    credit_reserved: int
+
+    @property
+    def available_credits(self) -> int:
+        return self.credit_balance - self.credit_reserved
+
+
+def balance(session: Session, account_id: str) -> Balance:
+    account = session.get(Account, account_id, populate_existing=True)
+    if account is None:
+        raise KeyError(account_id)
+    return Balance(account.credit_balance, account.credit_reserved)
+
+
+def _already(session: Session, key: str | None) -> bool:
+    if key is None:
+        return False
+    found = session.scalar(
+        select(CreditTransaction.id).where(CreditTransaction.idempotency_key == key)
+    )
+    return found is not None
+
+
+def _record(
+    session: Session, account_id: str, type_: TransactionType, amount: int, *,
+    balance_delta: int, reserved_delta: int, job_id: str | None, description: str,
+    key: str | None, guard_available: int | None = None,
+) -> bool:
+    """Apply one movement atomically; False when the guard refused it."""
+    stmt = (
+        update(Account)
+        .where(Account.id == account_id)
+        .values(
+            credit_balance=Account.credit_balance + balance_delta,
+            credit_reserved=Account.credit_reserved + reserved_delta,
+        )
+        .returning(Account.credit_balance, Account.credit_reserved)
+    )
+    if guard_available is not None:
+        stmt = stmt.where(Account.credit_balance - Account.credit_reserved >= guard_available)
+    row = session.execute(stmt).first()
+    if row is None:
+        return False
+    new_balance, new_reserved = int(row[0]), int(row[1])
+    session.add(
+        CreditTransaction(
+            account_id=account_id, job_id=job_id, type=type_, amount=amount,
+            balance_before=new_balance - balance_delta, balance_after=new_balance,
+            reserved_after=new_reserved, description=description, idempotency_key=key,
+        )
+    )
+    session.flush()
+    return True
+
+
+def grant(session: Session, account_id: str, credits: int, *,
+          type_: TransactionType = "purchase", description: str = "",
+          key: str | None = None) -> None:
+    """Add credits (``purchase``, ``bonus`` or ``refund``)."""
+    if credits <= 0:
+        raise ValueError("credits must be positive")
+    if _already(session, key):
+        return
+    _record(session, account_id, type_, credits, balance_delta=credits, reserved_delta=0,
+            job_id=None, description=description, key=key)
+
+
+def reserve(session: Session, account_id: str, job_id: str, credits: int, *, key: str,
+            description: str = "") -> None:
+    """Hold ``credits`` for a job, or raise :class:`InsufficientCreditsError`."""
+    if credits < 0:
+        raise ValueError("credits must not be negative")
+    if _already(session, key) or credits == 0:
+        return
+    ok = _record(session, account_id, "reserve", -credits, balance_delta=0,
+                 reserved_delta=credits, job_id=job_id, description=description, key=key,
+                 guard_available=credits)
+    if not ok:
+        raise InsufficientCreditsError(credits, balance(session, account_id).available_credits)
+
+
+def settle(session: Session, account_id: str, job_id: str, *, reserved: int, used: int,
+           key: str, description: str = "") -> None:
+    """Close a reservation: consume ``used`` of it and release the rest."""
+    if not 0 <= used <= reserved:
+        raise ValueError(f"cannot consume {used} of a {reserved}-credit reservation")
+    if _already(session, key + ":consume") or _already(session, key + ":release"):
+        return
+    if used:
+        _record(session, account_id, "consume", -used, balance_delta=-used,
+                reserved_delta=-used, job_id=job_id, description=description,
+                key=key + ":consume")
+    if reserved - used:
+        _record(session, account_id, "release", reserved - used, balance_delta=0,
+                reserved_delta=-(reserved - used), job_id=job_id, description=description,
+                key=key + ":release")
+
+
+def ensure_account(session: Session, account_id: str, name: str, *, initial_credits: int) -> None:
+    """Create an account once, granting its initial credits as a ``bonus``."""
+    if session.get(Account, account_id) is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(Account(id=account_id, name=name, credit_balance=0, credit_reserved=0))
+    except IntegrityError:
+        return
+    if initial_credits > 0:
+        grant(session, account_id, initial_credits, type_="bonus",
+              description="starter credits", key=f"{account_id}:starter")
