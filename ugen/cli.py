@@ -396,3 +396,7 @@ def estimate_cmd(
 
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m ugen.cli`
+    main()

@@ -48,7 +48,7 @@ def agent() -> LocalScriptAgent:
 
 
 def phase_rank(phase: str) -> int:
-    return PHASES.index(phase)  # type: ignore[arg-type]
+    return PHASES.index(phase)
 
 
 def test_max_words_leaves_air() -> None:

@@ -79,6 +79,7 @@ def segment_submit_step(job_id: str, run_number: int, index: int, keyframes: lis
 def segment_poll_step(job_id: str, run_number: int, index: int, task_id: str) -> str | None:
     """Poll once; when done, store the segment and return its artifact key."""
     ctx = JobContext(job_id, run_number)
+    ctx.check_not_cancelled()
     result = ctx.providers.video.poll(task_id)
     if result.state == "pending":
         return None

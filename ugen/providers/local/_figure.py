@@ -27,6 +27,7 @@ from ugen.providers.local._palette import stable_hash
 Pt = tuple[float, float]
 Fill = int | tuple[int, int, int] | tuple[int, int, int, int]
 
+SHOULDER_LIFT = 0.09
 FEMALE_HAIR = ("long", "bob", "curly", "bun")
 MALE_HAIR = ("short", "quiff", "short")
 
@@ -66,7 +67,7 @@ def figure_style(persona: Persona) -> FigureStyle:
         skin_shadow=mix(darken(skin, 0.16), (150, 60, 80), 0.12),
         skin_line=darken(skin, 0.38),
         hair=hair,
-        hair_shine=mix(lighten(hair, 0.35), (200, 170, 150), 0.3),
+        hair_shine=lighten(hair, 0.16),
         top=top,
         top_shadow=mix(darken(top, 0.22), (40, 30, 90), 0.12),
         top_trim=darken(top, 0.35),
@@ -112,9 +113,10 @@ class Pen:
         self.mirror = 1.0
         self.pivot: Pt = (0.0, 0.55)
         self.angle = 0.0
+        self.shift: Pt = (0.0, 0.0)
 
     def p(self, pt: Pt) -> Pt:
-        x, y = pt[0] * self.mirror, pt[1]
+        x, y = pt[0] * self.mirror + self.shift[0], pt[1] + self.shift[1]
         if self.angle:
             c, s = math.cos(self.angle), math.sin(self.angle)
             dx, dy = x - self.pivot[0], y - self.pivot[1]
@@ -139,6 +141,7 @@ class Pen:
         mask = Image.new("L", self.image.size, 0)
         pen = Pen(mask, (self.ox, self.oy), self.unit, self.ss)
         pen.mirror, pen.pivot, pen.angle = self.mirror, self.pivot, self.angle
+        pen.shift = self.shift
         pen.draw = ImageDraw.Draw(mask)
         draw_fn(pen)
         return mask
@@ -155,6 +158,21 @@ class Pen:
         moved = self.mask_of(lambda pen: shape(pen, (light_dx * self.mirror, -0.04), 255))
         self.image.paste(shadow, box, full)
         self.image.paste(base, box, ImageChops.darker(full, moved.crop(box)))
+
+    def two_tone(self, draw_fn: Callable[[Pen, Fill], None], lit: RGB, shade: RGB,
+                 light_dx: float, light_dy: float = -0.04) -> None:
+        """Like :meth:`shaded` for any drawing function of (pen, fill)."""
+        full = self.mask_of(lambda pen: draw_fn(pen, 255))
+        box = full.getbbox()
+        if box is None:
+            return
+        saved = self.shift
+        self.shift = (saved[0] + light_dx, saved[1] + light_dy)
+        moved = self.mask_of(lambda pen: draw_fn(pen, 255))
+        self.shift = saved
+        full = full.crop(box)
+        self.image.paste(shade, box, full)
+        self.image.paste(lit, box, ImageChops.darker(full, moved.crop(box)))
 
 
 # --- the figure ----------------------------------------------------------------------------
@@ -193,8 +211,7 @@ def _torso_shape(half_l: float, half_r: float, bottom: float,
     return shape
 
 
-def _back_hair(pen: Pen, st: FigureStyle) -> None:
-    c = st.hair
+def _back_hair(pen: Pen, st: FigureStyle, c: Fill) -> None:
     if st.hair_style == "long":
         pts = ellipse_pts((0, -0.06), 0.56, 0.6, 180, 360, 30)
         pts += bezier((0.56, 0.0), (0.64, 0.6), (0.66, 1.45))
@@ -223,8 +240,7 @@ def _back_hair(pen: Pen, st: FigureStyle) -> None:
         pen.ellipse((0, -0.06), 0.44, 0.55, c)
 
 
-def _front_hair(pen: Pen, st: FigureStyle) -> None:
-    c = st.hair
+def _front_hair(pen: Pen, st: FigureStyle, c: Fill) -> None:
     s = st.hair_style
     if s in ("long", "bob", "bun"):
         pts = ellipse_pts((0, -0.07), 0.455, 0.54, 180, 360, 30)
@@ -242,13 +258,15 @@ def _front_hair(pen: Pen, st: FigureStyle) -> None:
         pts += [(-0.46, 0.05)]
         pen.poly(pts, c)
     else:
-        pts = ellipse_pts((0, -0.06), 0.44, 0.55, 180, 360, 30)
-        pts += [(0.43, 0.04), (0.39, 0.04)]
-        pts += bezier((0.39, -0.1), (0.12, -0.34), (-0.36, -0.22))
-        pts += [(-0.39, 0.04), (-0.43, 0.04)]
+        pts = ellipse_pts((0, -0.08), 0.445, 0.56, 180, 360, 30)
+        pts += [(0.43, 0.06), (0.375, 0.06), (0.37, -0.12)]
+        pts += bezier((0.37, -0.12), (0.24, -0.2), (0.08, -0.31))
+        pts += bezier((0.08, -0.31), (-0.22, -0.37), (-0.37, -0.13))
+        pts += [(-0.375, 0.06), (-0.43, 0.06)]
         pen.poly(pts, c)
         if s == "quiff":
-            pen.ellipse((0.08, -0.55), 0.3, 0.13, c)
+            pen.poly(bezier((-0.32, -0.42), (-0.05, -0.78), (0.34, -0.5), 12)
+                     + bezier((0.34, -0.5), (0.1, -0.46), (-0.32, -0.42), 8), c)
 
 
 def _eyes(pen: Pen, st: FigureStyle, expr: Expression, fx: float) -> None:
@@ -287,6 +305,22 @@ def _brows(pen: Pen, st: FigureStyle, expr: Expression, fx: float, side: int) ->
 def _mouth(pen: Pen, st: FigureStyle, mouth: str, fx: float, side: int) -> None:
     y = 0.3
     dark = (70, 24, 30)
+    if mouth.startswith("talk"):
+        # speaking: an open mouth that keeps the expression's smile (or not)
+        level = 2 if mouth.endswith("2") else 1
+        if "smile" in mouth:
+            depth = 0.07 + 0.055 * level
+            pts = bezier((fx - 0.135, y - 0.02), (fx, y + 2 * depth), (fx + 0.135, y - 0.02),
+                         16)
+            pen.poly(pts, dark)
+            teeth = bezier((fx - 0.11, y - 0.012), (fx, y + 0.03), (fx + 0.11, y - 0.012), 8)
+            pen.poly([*teeth, (fx + 0.11, y - 0.02), (fx - 0.11, y - 0.02)], (250, 248, 244))
+            pen.ellipse((fx, y + depth * 0.62), 0.05, 0.017 * level, (214, 96, 100))
+        else:
+            pen.ellipse((fx, y + 0.02), 0.055 + 0.012 * level, 0.022 + 0.024 * level, dark)
+            if level == 2:
+                pen.ellipse((fx, y + 0.045), 0.035, 0.014, (214, 96, 100))
+        return
     if mouth == "grin":
         pts = bezier((fx - 0.15, y - 0.03), (fx, y + 0.2), (fx + 0.15, y - 0.03), 16)
         pen.poly(pts, dark)
@@ -364,15 +398,16 @@ def draw_body(st: FigureStyle, lay: Layout, bottom_y: float, mouth: str | None =
         fn()
         pen.angle = 0.0
 
-    tilted(lambda: _back_hair(pen, st))
+    tilted(lambda: _back_hair(pen, st, darken(st.hair, 0.14)))
     half_l = 1.08 if -1 in active_sides else 1.22
     half_r = 1.08 if 1 in active_sides else 1.22
     torso = _torso_shape(half_l, half_r, bottom, st.female)
     # neck
-    pen.shaded(lambda p, o, f: p.poly([(-0.15 + o[0], 0.25), (0.15 + o[0], 0.25),
-                                       (0.17 + o[0], 0.95), (-0.17 + o[0], 0.95)], f),
+    pen.shaded(lambda p, o, f: p.poly([(-0.18 + o[0], 0.25), (0.18 + o[0], 0.25),
+                                       (0.2 + o[0], 0.9), (-0.2 + o[0], 0.9)], f),
                st.skin, st.skin_shadow, light * 0.6)
-    pen.ellipse((0, 0.42), 0.17, 0.1, st.skin_shadow)
+    pen.ellipse((0, 0.42), 0.2, 0.1, st.skin_shadow)
+    pen.shift = (0.0, -SHOULDER_LIFT)  # the torso sits a little higher than drawn below
     pen.shaded(torso, st.top, st.top_shadow, light * 1.4)
     if st.outfit == "jacket":
         # open jacket over a light shirt
@@ -397,40 +432,67 @@ def draw_body(st: FigureStyle, lay: Layout, bottom_y: float, mouth: str | None =
             continue
         seam = bezier((sx * 0.9, 1.55), (sx * 0.86, 2.4), (sx * 0.9, bottom), 10)
         pen.line(seam, st.top_shadow, 0.03)
+    pen.shift = (0.0, 0.0)
 
     def head() -> None:
         for sx in (-1, 1):
             pen.ellipse((sx * 0.395, 0.05), 0.075, 0.11, st.skin_shadow)
         pen.shaded(_head_shape, st.skin, st.skin_shadow, light * 0.5)
         draw_face(pen, st, expr, side, mouth or expr.mouth)
-        _front_hair(pen, st)
+        _front_hair(pen, st, st.hair)
 
     tilted(head)
     return _finish(img, (x0, y0), ss)
 
 
-def mouth_patch(st: FigureStyle, lay: Layout, mouth: str) -> Piece:
-    """A small opaque patch of face with ``mouth`` drawn, for lip-sync in segments."""
+def talk_mouth(expr: Expression, level: int) -> str:
+    """The speaking mouth for an expression at loudness ``level`` (1 or 2)."""
+    smiling = expr.mouth in ("smile", "grin", "smirk", "open")
+    return f"talk{'_smile' if smiling else ''}{level}"
+
+
+def _face_patch(st: FigureStyle, lay: Layout, centre: Pt, rx: float, ry: float,
+                paint: Callable[[Pen, float], None]) -> Piece:
+    """A small opaque patch of face around ``centre`` (head units), for animation."""
     hu = lay.hu
     hx, hy = lay.head
     ss = _supersample(hu)
-    fx = lay.side * 0.04
-    expr = lay.spec.expression
-    angle = math.radians(expr.tilt * lay.side * 0.6)
-    # centre of the mouth in frame px (same rotation as the head)
+    angle = math.radians(lay.spec.expression.tilt * lay.side * 0.6)
     c, s = math.cos(angle), math.sin(angle)
-    mx, my = fx, 0.32
-    dx, dy = mx, my - 0.55
+    dx, dy = centre[0], centre[1] - 0.55
     cx = hx + (dx * c - dy * s) * hu
     cy = hy + (0.55 + dx * s + dy * c) * hu
-    r = 0.19 * hu
-    box = (cx - r, cy - r * 0.75, cx + r, cy + r * 0.75)
+    box = (cx - (rx + 0.03) * hu, cy - (ry + 0.03) * hu, cx + (rx + 0.03) * hu,
+           cy + (ry + 0.03) * hu)
     img, (x0, y0) = _canvas(box, ss)
     pen = Pen(img, ((hx - x0) * ss, (hy - y0) * ss), hu * ss, ss)
     pen.angle = angle
-    pen.ellipse((mx, my), 0.17, 0.115, st.skin)
-    _mouth(pen, st, mouth, fx, lay.side)
+    paint(pen, lay.side * 0.04)
     return _finish(img, (x0, y0), ss)
+
+
+def mouth_patch(st: FigureStyle, lay: Layout, mouth: str) -> Piece:
+    """The mouth area with ``mouth`` drawn, for lip-sync in segments."""
+    fx = lay.side * 0.04
+
+    def paint(pen: Pen, f: float) -> None:
+        pen.ellipse((f, 0.33), 0.19, 0.13, st.skin)
+        _mouth(pen, st, mouth, f, lay.side)
+
+    return _face_patch(st, lay, (fx, 0.33), 0.19, 0.13, paint)
+
+
+def blink_patch(st: FigureStyle, lay: Layout) -> Piece:
+    """Both eyes closed, for blinks in segments."""
+    fx = lay.side * 0.04
+
+    def paint(pen: Pen, f: float) -> None:
+        for sx in (-1, 1):
+            ex = f + sx * 0.165
+            pen.ellipse((ex, 0.03), 0.085, 0.07, st.skin)
+            pen.line(ellipse_pts((ex, 0.0), 0.055, 0.05, 20, 160, 10), st.eyes, 0.026)
+
+    return _face_patch(st, lay, (fx, 0.035), 0.26, 0.075, paint)
 
 
 def _elbow(shoulder: Pt, wrist: Pt, arm_side: int) -> Pt:
@@ -573,7 +635,7 @@ def draw_arms(st: FigureStyle, lay: Layout, hand: HandPlan | None) -> Piece | No
         return ((p[0] - hx) / hu, (p[1] - hy) / hu)
 
     for arm_side, target, kind in arms:
-        shoulder = (arm_side * 0.95, 1.28)
+        shoulder = (arm_side * 0.95, 1.28 - SHOULDER_LIFT)
         centre = units(target)
         # the wrist sits a little before the hand centre, on the elbow side
         elbow = _elbow(shoulder, centre, arm_side)

@@ -162,21 +162,33 @@ def plan_layout(spec: ShotSpec, width: int, height: int, product_aspect: float,
         share = 0.24
     hy = head_top + 0.62 * hu
 
-    # product size: an area share of the frame within height/width limits
+    # product size: an area share of the frame within tasteful height/width limits, but
+    # never below MIN_PRODUCT_SHARE of the frame (thin or flat products get bigger)
     aspect = max(0.08, min(12.0, product_aspect))
+    square = not portrait and W / H < 1.25
+    wide_product = aspect > 1.0
     if spec.product_focus:
         ph_max, pw_max = (0.62 if portrait else 0.72) * H, (0.72 if portrait else 0.5) * W
     else:
-        ph_max, pw_max = (0.46 if portrait else 0.6) * H, (0.44 if portrait else 0.36) * W
+        ph_max = (0.46 if portrait else 0.6) * H
+        pw_max = (0.44 if portrait else 0.36) * W
+        if wide_product:
+            pw_max = (0.62 if portrait or square else 0.45) * W
     if spec.placement == "hand_face" and not spec.product_focus:
         ph_max = min(ph_max, 0.40 * H if portrait else 0.55 * H)
     if spec.placement == "surface":
-        ph_max = min(ph_max, horizon + 0.55 * (counter_front - horizon) - 0.06 * H)
+        base = min(horizon + 0.55 * (counter_front - horizon), 0.975 * H)
+        ph_max = min(ph_max, base - 0.06 * H)
     area = max(share, MIN_PRODUCT_SHARE) * W * H
     ph = math.sqrt(area / aspect)
     pw = ph * aspect
     fit = min(1.0, ph_max / ph, pw_max / pw)
     ph, pw = ph * fit, pw * fit
+    floor = MIN_PRODUCT_SHARE * 1.02 * W * H
+    if ph * pw < floor:
+        grow = math.sqrt(floor / (ph * pw))
+        grow = min(grow, 0.9 * H / ph, 0.8 * W / pw)
+        ph, pw = ph * grow, pw * grow
 
     side = 1 if light_side >= 0 else -1
     place = spec.placement

@@ -42,8 +42,9 @@ from ugen.providers.local.scene import (
     render_plane,
 )
 
-HOLD_END = 0.56
-MORPH_END = 0.84
+HOLD_END = 0.58
+MORPH_END = 0.80
+MAX_MATCH_ZOOM = 1.8  # the most a side is magnified to line its persona up with the other
 MATCH_TOLERANCE = 3.0  # mean abs difference (0..255) allowed between a rebuild and the PNG
 # Frames are sampled with NEAREST from planes pre-enlarged to SUPERSAMPLE × frame resolution:
 # within a quarter pixel of bilinear quality at a fraction of its cost.
@@ -66,12 +67,12 @@ def fast_layers(layers: SceneLayers) -> SceneLayers:
     :data:`SUPERSAMPLE` ×)."""
     planes = tuple(enlarge(p, 1.0 if p.name == "backdrop" else SUPERSAMPLE)
                    for p in layers.planes)
-    mouths = {}
-    for key, patch in layers.mouths.items():
+    patches = {}
+    for key, patch in layers.patches.items():
         big = patch.image.resize((patch.image.width * SUPERSAMPLE,
                                   patch.image.height * SUPERSAMPLE), Image.Resampling.BILINEAR)
-        mouths[key] = Patch(big, patch.x, patch.y)
-    return replace(layers, planes=planes, mouths=mouths)
+        patches[key] = Patch(big, patch.x, patch.y)
+    return replace(layers, planes=planes, patches=patches)
 
 
 def smooth(x: float) -> float:
@@ -172,11 +173,12 @@ class Motion:
         # A: slow push-in towards the product, a little drift
         self.cam_a_end = Camera(zoom=1.0 + float(rng.uniform(0.06, 0.1)), focus_x=fa[0],
                                 focus_y=fa[1], pan_x=drift, pan_y=-0.006)
-        # B: arrives zoomed in and shifted along the move, settles to rest
-        self.cam_b_start = Camera(zoom=1.0 + float(rng.uniform(0.07, 0.11)), focus_x=fb[0],
-                                  focus_y=fb[1], pan_x=-direction * 0.025, pan_y=0.008)
+        # B: arrives a little zoomed in and shifted along the move, settles to rest
+        self.cam_b_start = Camera(zoom=1.0 + float(rng.uniform(0.04, 0.07)), focus_x=fb[0],
+                                  focus_y=fb[1], pan_x=-direction * 0.02, pan_y=0.006)
         self.bob = 0.006 * H
         self.bob_cycles = float(rng.uniform(1.0, 1.4))
+        self.blinks = _blink_frames(self.frames, rng)
 
     # --- cameras ---------------------------------------------------------------------------
 
@@ -230,26 +232,32 @@ class Motion:
         env = smooth((1.0 - t) / (1.0 - HOLD_END))
         return self.bob * math.sin(2 * math.pi * self.bob_cycles * (t - 1.0)) * env
 
-    def _mouth(self, index: int) -> str | None:
-        if index >= len(self.mouth_levels):
-            return None
-        level = self.mouth_levels[index]
-        return {1: "o", 2: "open"}.get(level)
+    def _face(self, index: int) -> tuple[str, ...]:
+        """Face patches for frame ``index``: the talking mouth and a blink."""
+        out: tuple[str, ...] = ()
+        if index < len(self.mouth_levels) and self.mouth_levels[index] > 0:
+            out += (f"talk{self.mouth_levels[index]}",)
+        if index in self.blinks:
+            out += ("blink",)
+        return out
 
-    def _view(self, layers: SceneLayers, cam: Camera, mouth: str | None,
-              product: list[tuple[Plane, float]] | None) -> Image.Image:
-        """One side of the segment: room + persona (+ mouth) (+ product planes)."""
+    def _view(self, layers: SceneLayers, cam: Camera, sim: Sim, face: tuple[str, ...],
+              product: Plane | None) -> Image.Image:
+        """One side of the segment: room + persona (+ face patches) (+ product)."""
         W, H = self.width, self.height
         frame = Image.new("RGB", (W, H))
         mid = layers.plane("midground")
-        paint(frame, project(layers.plane("backdrop"), cam, W, H), FAST)
-        paint(frame, project(mid, cam, W, H), FAST)
-        if mouth is not None and mouth in layers.mouths:
-            patch = layers.mouths[mouth]
-            paint(frame, project(Plane("mouth", patch.image, float(patch.x), float(patch.y),
-                                       1.0 / SUPERSAMPLE, mid.depth), cam, W, H), FAST)
-        for plane, opacity in product or ():
-            paint(frame, plane, FAST, opacity=opacity)
+        paint(frame, sim.plane(project(layers.plane("backdrop"), cam, W, H)), FAST)
+        paint(frame, sim.plane(project(mid, cam, W, H)), FAST)
+        for name in face:
+            patch = layers.patches.get(name)
+            if patch is None:
+                continue
+            plane = Plane(name, patch.image, float(patch.x), float(patch.y), 1.0 / SUPERSAMPLE,
+                          mid.depth)
+            paint(frame, sim.plane(project(plane, cam, W, H)), FAST)
+        if product is not None:
+            paint(frame, product, FAST)
         return frame
 
     def _product_at(self, layers: SceneLayers, cam: Camera, box: tuple[float, float, float,
@@ -262,6 +270,30 @@ class Motion:
         return plane.moved(dx=box[0] - own[0], dy=box[1] - own[1], grow=grow,
                            about=(own[0], own[1]))
 
+    def _head(self, layers: SceneLayers, cam: Camera) -> tuple[float, float, float]:
+        """Where the persona's head is (x, y) and how tall (px) under ``cam``."""
+        depth = layers.plane("midground").depth
+        z = cam.zoom ** depth
+        fx, fy = cam.focus_x * self.width, cam.focus_y * self.height
+        hx, hy = layers.layout.head
+        return (fx + (hx - fx) * z + cam.pan_x * self.width * depth,
+                fy + (hy - fy) * z + cam.pan_y * self.height * depth, layers.layout.hu * z)
+
+    def _match(self, head: tuple[float, float, float], target: tuple[float, float, float],
+               ) -> Sim:
+        """The similarity (magnify ≥ 1, small shifts) that brings ``head`` closest to
+        ``target`` without uncovering the frame."""
+        W, H = float(self.width), float(self.height)
+        k = min(MAX_MATCH_ZOOM, max(1.0, target[2] / max(1e-6, head[2])))
+        if k < 1.02:
+            lim_x, lim_y = 0.035 * W, 0.035 * H
+            return Sim(dx=max(-lim_x, min(lim_x, target[0] - head[0])),
+                       dy=max(-lim_y, min(lim_y, target[1] - head[1])))
+        fx = (target[0] - k * head[0]) / (1 - k)
+        fy = (target[1] - k * head[1]) / (1 - k)
+        return Sim(k=k, fx=max(-0.03 * W, min(1.03 * W, fx)),
+                   fy=max(-0.03 * H, min(1.03 * H, fy)))
+
     def _layered(self, t: float, w: float, index: int) -> Image.Image:
         A, B = self.fast_a, self.fast_b
         assert A is not None and B is not None
@@ -271,21 +303,76 @@ class Motion:
         box_b = _project_box(B.layout.product_box, B.plane("product").depth, cam_b, W, H)
         box_a = _shift(box_a, 0.0, self._bob(t, "a") if _held(A) else 0.0)
         box_b = _shift(box_b, 0.0, self._bob(t, "b") if _held(B) else 0.0)
-        mouth = self._mouth(index)
-        if w <= 0.0:
-            return self._view(A, cam_a, mouth, [(self._product_at(A, cam_a, box_a), 1.0)])
+        face = self._face(index)
+        if t <= HOLD_END:
+            return self._view(A, cam_a, NO_SIM, face, self._product_at(A, cam_a, box_a))
+        # B eases from "lined up with A's persona" to its own framing; A follows B's persona
+        # as far as it can, so the dissolve reads as one person changing pose.
+        u = ease_in_out((t - HOLD_END) / (1.0 - HOLD_END))
+        ha, hb = self._head(A, cam_a), self._head(B, cam_b)
+        target_b = (ha[0] + (hb[0] - ha[0]) * u, ha[1] + (hb[1] - ha[1]) * u,
+                    ha[2] ** (1 - u) * hb[2] ** u)
+        sim_b = self._match(hb, target_b)
+        box_b = sim_b.box(box_b)
         if w >= 1.0:
-            return self._view(B, cam_b, mouth, [(self._product_at(B, cam_b, box_b), 1.0)])
+            return self._view(B, cam_b, sim_b, face, self._product_at(B, cam_b, box_b))
         m = smooth((t - HOLD_END) / (MORPH_END - HOLD_END))
+        bx, by = sim_b.point(hb[0], hb[1])
+        target_a = (ha[0] + (bx - ha[0]) * m, ha[1] + (by - ha[1]) * m,
+                    ha[2] ** (1 - m) * (hb[2] * sim_b.k) ** m)
+        sim_a = self._match(ha, target_a)
+        box_a = sim_a.box(box_a)
         box = tuple(pa + (pb - pa) * m for pa, pb in zip(box_a, box_b, strict=True))
         cur = (box[0], box[1], box[2], box[3])
-        base = Image.blend(self._view(A, cam_a, None, None), self._view(B, cam_b, None, None), w)
+        base = Image.blend(self._view(A, cam_a, sim_a, (), None),
+                           self._view(B, cam_b, sim_b, (), None), w)
         product = _blend_planes(self._product_at(A, cam_a, cur), self._product_at(B, cam_b, cur),
                                 w, W, H)
         if product is not None:
             img, x, y = product
             base.paste(img, (x, y), img)
         return base
+
+
+@dataclass(frozen=True)
+class Sim:
+    """A uniform magnification ``k`` about (fx, fy) followed by a shift (dx, dy), frame px."""
+
+    k: float = 1.0
+    fx: float = 0.0
+    fy: float = 0.0
+    dx: float = 0.0
+    dy: float = 0.0
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        return (self.fx + (x - self.fx) * self.k + self.dx,
+                self.fy + (y - self.fy) * self.k + self.dy)
+
+    def box(self, b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        x0, y0 = self.point(b[0], b[1])
+        x1, y1 = self.point(b[2], b[3])
+        return (x0, y0, x1, y1)
+
+    def plane(self, p: Plane) -> Plane:
+        if self.k == 1.0 and self.dx == 0.0 and self.dy == 0.0:
+            return p
+        return p.moved(dx=self.dx, dy=self.dy, grow=self.k, about=(self.fx, self.fy))
+
+
+NO_SIM = Sim()
+
+
+def _blink_frames(frames: int, rng: np.random.Generator) -> set[int]:
+    """Seeded blinks: about every 70-110 frames, 3 frames long, never at either end or
+    during the dissolve."""
+    out: set[int] = set()
+    i = int(rng.integers(20, 50))
+    while i < frames - 8:
+        t = i / max(1, frames - 1)
+        if not HOLD_END - 0.03 <= t <= MORPH_END + 0.03:
+            out.update(range(i, i + 3))
+        i += int(rng.integers(70, 110))
+    return out
 
 
 def _blend_planes(pa: Plane, pb: Plane, w: float, width: int,

@@ -31,9 +31,11 @@ from ugen.providers.local._figure import (
     HandPlan,
     Piece,
     draw_arms,
+    blink_patch,
     draw_body,
     figure_style,
     mouth_patch,
+    talk_mouth,
 )
 from ugen.providers.local._layout import Layout, parse_shot, plan_layout
 from ugen.providers.local._palette import (
@@ -69,7 +71,6 @@ SIDECAR_VERSION = 1
 MIDGROUND_DEPTH = 0.8
 BACKDROP_DEPTH = 0.35
 VIGNETTE = 0.24
-TALK_MOUTHS = ("o", "open")
 
 
 class LocalKeyframeProvider:
@@ -118,11 +119,11 @@ def render_layers(request: KeyframeRequest, *, palette: Palette | None = None) -
     product = render_product(cutout, style, palette, layout)
     product_plane = Plane("product", product.image, product.x, product.y, 1.0,
                           layout.product_depth)
-    mid_plane, mouths = _midground(style, palette, layout, product.hand)
+    mid_plane, patches = _midground(style, palette, layout, product.hand)
     planes = tuple(apply_vignette(p, width, height, VIGNETTE)
                    for p in (backdrop, mid_plane, product_plane))
-    mouths = {k: _vignetted_patch(v, width, height) for k, v in mouths.items()}
-    return SceneLayers(width, height, planes, layout, palette, mouths)
+    patches = {k: _vignetted_patch(v, width, height) for k, v in patches.items()}
+    return SceneLayers(width, height, planes, layout, palette, patches)
 
 
 def _blurred(piece: Piece, radius: float) -> Piece:
@@ -173,14 +174,16 @@ def _midground(style: FigureStyle, pal: Palette, lay: Layout,
     canvas.alpha_composite(counter, (0, cy - y0))
     if arms is not None:
         put(arms)
-    mouths: dict[str, Patch] = {}
+    # face patches that segments swap in: talking mouths and a blink
+    patches: dict[str, Patch] = {}
     if lay.persona_blur <= 0.3:
-        for kind in TALK_MOUTHS:
-            if kind == lay.spec.expression.mouth:
-                continue
-            piece = mouth_patch(style, lay, kind)
-            mouths[kind] = Patch(piece.image, piece.x, piece.y)
-    return Plane("midground", canvas, float(x0), float(y0), 1.0, MIDGROUND_DEPTH), mouths
+        for level in (1, 2):
+            piece = mouth_patch(style, lay, talk_mouth(lay.spec.expression, level))
+            patches[f"talk{level}"] = Patch(piece.image, piece.x, piece.y)
+        if lay.spec.expression.eyes != "happy":
+            piece = blink_patch(style, lay)
+            patches["blink"] = Patch(piece.image, piece.x, piece.y)
+    return Plane("midground", canvas, float(x0), float(y0), 1.0, MIDGROUND_DEPTH), patches
 
 
 def _vignetted_patch(patch: Patch, width: int, height: int) -> Patch:

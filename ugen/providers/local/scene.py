@@ -72,7 +72,7 @@ class Plane:
 
 @dataclass(frozen=True)
 class Patch:
-    """A small replacement image for part of a plane (mouth shapes for lip-sync)."""
+    """A small replacement image for part of the midground (talking mouths, a blink)."""
 
     image: Image.Image
     x: int
@@ -86,7 +86,7 @@ class SceneLayers:
     planes: tuple[Plane, ...]
     layout: Layout
     palette: Palette
-    mouths: dict[str, Patch] = field(default_factory=dict)
+    patches: dict[str, Patch] = field(default_factory=dict)  # face: talk1, talk2, blink
 
     def plane(self, name: str) -> Plane:
         return next(p for p in self.planes if p.name == name)

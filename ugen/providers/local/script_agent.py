@@ -184,6 +184,9 @@ _EN: Final[dict[str, dict[str, tuple[_T, ...]]]] = {
             ("p", "Worth every penny. {cta}"),
             ("y", "Don't say I didn't warn you. {cta}"),
             ("c", "Go get {product}, you'll thank me later. {cta}"),
+            ("e", "Go grab {product}! {cta}"),
+            ("p", "{product} is worth a look. {cta}"),
+            ("y", "Go on, treat yourself to {product}. {cta}"),
         ),
     },
     "problem_solution": {
@@ -359,7 +362,7 @@ _EN_GENERIC_POINTS: Final = (
 # Short templates for a few major languages (tone only changes the ending punctuation).
 _INTL: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "es": {
-        "hook": ("¡Hola, soy {name} y tengo que enseñarte algo!", "Tienes que ver {product}.",
+        "hook": ("^¡Hola, soy {name} y tengo que enseñarte algo!", "Tienes que ver {product}.",
                  "Mira esto, de verdad.", "Necesito hablar de {product}."),
         "problem": ("Nada de lo que probaba me funcionaba.",
                     "Siempre gastaba dinero en cosas que no servían.",
@@ -371,7 +374,7 @@ _INTL: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "cta": ("{cta}", "¡Consigue el tuyo hoy!", "Pruébalo, no te vas a arrepentir."),
     },
     "fr": {
-        "hook": ("Salut, c'est {name}, il faut que je te montre ça.",
+        "hook": ("^Salut, c'est {name}, il faut que je te montre ça.",
                  "Il faut absolument que je te parle de {product}.", "Regarde ça, sérieusement."),
         "problem": ("Rien de ce que j'essayais ne marchait vraiment.",
                     "J'en avais marre de gaspiller mon argent.",
@@ -383,7 +386,7 @@ _INTL: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "cta": ("{cta}", "Fonce, tu ne le regretteras pas.", "Découvre-le dès maintenant."),
     },
     "de": {
-        "hook": ("Hi, ich bin {name} und muss dir was zeigen!",
+        "hook": ("^Hi, ich bin {name} und muss dir was zeigen!",
                  "Ich muss unbedingt über {product} reden.", "Schau dir das an, ehrlich."),
         "problem": ("Nichts, was ich probiert habe, hat wirklich funktioniert.",
                     "Ich hatte es satt, Geld für Dinge auszugeben, die nichts bringen.",
@@ -396,7 +399,7 @@ _INTL: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "cta": ("{cta}", "Hol es dir jetzt!", "Probier es aus, du wirst es nicht bereuen."),
     },
     "pt": {
-        "hook": ("Oi, eu sou {name} e preciso te mostrar uma coisa!",
+        "hook": ("^Oi, eu sou {name} e preciso te mostrar uma coisa!",
                  "Preciso falar sobre {product}.", "Olha isso, sério."),
         "problem": ("Nada do que eu testava funcionava de verdade.",
                     "Eu vivia gastando dinheiro com coisas que não funcionavam.",
@@ -631,8 +634,10 @@ class _Writer:
             mentions = sum(c.text.lower().count(self.product_key) for c in combo)
             score = total / budget + 0.25 * self.rng.random()
             score -= 0.3 * sum(c.tier for c in combo)
-            if mentions and (not self.product_said or "cta" in phases):
+            if mentions and not self.product_said:
                 score += 0.5
+            elif mentions and "cta" in phases:
+                score += 0.15
             score -= 0.5 * max(0, mentions - 1)
             # The request's own selling points are the substance of the ad: use them.
             taken = sum(c.points for c in combo)

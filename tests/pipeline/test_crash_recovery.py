@@ -1,0 +1,178 @@
+"""Durability for real: worker processes SIGKILLed in the middle of ``generation``.
+
+A restarted worker (same executor id) resumes the job; on PostgreSQL two workers share the
+queue and a worker gone for good has its jobs recovered by the live one after the heartbeat
+timeout. Nothing checkpointed before the kill is generated again; the ledger balances.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dbos import DBOS
+
+from tests.core.test_credits import assert_ledger_balances
+from tests.utils.jobs import submit, wait
+from tests.utils.postgres import temporary_database
+from ugen import service
+from ugen.core.config import Settings, get_settings
+from ugen.pipeline.workflow import workflow_id_for
+from ugen.store.db import migrate
+
+SEGMENTS = 4
+
+
+class Workers:
+    """``ugen worker`` child processes sharing the test's database."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+        self.env = env
+        self.log_dir = log_dir
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, executor_id: str) -> None:
+        log = (self.log_dir / f"{executor_id}.log").open("ab")
+        self.procs[executor_id] = subprocess.Popen(
+            [sys.executable, "-m", "ugen.cli", "worker", "--executor-id", executor_id],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def kill(self, executor_id: str) -> None:
+        proc = self.procs.pop(executor_id)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.procs.clear()
+
+
+@pytest.fixture
+def workers(settings: Settings, tmp_path: Path) -> Iterator[Workers]:
+    env = {**os.environ}
+    env.update({
+        "UGEN_PROVIDERS": "simulated",
+        "UGEN_SIMULATED_SEGMENT_S": "2.5",
+        "UGEN_SIMULATED_KEYFRAME_S": "0.4",
+        "UGEN_VIDEO_POLL_INTERVAL_S": "0.2",
+        "UGEN_HEARTBEAT_INTERVAL_S": "0.5",
+        "UGEN_HEARTBEAT_TIMEOUT_S": "4",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    })
+    pool = Workers(env, tmp_path)
+    yield pool
+    pool.stop_all()
+
+
+def checkpointed(job_id: str) -> tuple[set[str], set[str]]:
+    """Keyframes and segments whose steps DBOS has checkpointed for run 1."""
+    parent = workflow_id_for(job_id, 1)
+    keyframes = {
+        Path(step["output"]).stem
+        for step in DBOS.list_workflow_steps(parent)
+        if step["function_name"].endswith(".keyframe_step") and isinstance(step["output"], str)
+    }
+    segments = {
+        Path(str(wf.output)).stem
+        for wf in DBOS.list_workflows(parent_workflow_id=parent, status="SUCCESS")
+    }
+    return keyframes, segments
+
+
+def wait_for_segments(job_id: str, count: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(checkpointed(job_id)[1]) >= count:
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"fewer than {count} segments checkpointed")
+
+
+def assert_nothing_regenerated(settings: Settings, job_id: str, keyframes: set[str],
+                               segments: set[str]) -> None:
+    view = wait(settings, job_id, timeout=300)
+    assert view["status"] == "completed", view["error_message"]
+    calls = view["provider_calls"]
+    for kf in keyframes:
+        assert calls[f"keyframe:{kf}"] == 1, kf
+    for seg in segments:
+        assert calls[f"video:{seg}"] == 1, seg
+    assert len(view["stages"][3]["outputs"]["segments"]) == SEGMENTS
+    assert_ledger_balances(settings, "local")
+
+
+def test_kill_worker_mid_generation_resumes_without_regenerating(
+    settings: Settings, product_image: Path, workers: Workers
+) -> None:
+    job_id = submit(settings, product_image, segment_count=SEGMENTS, music_enabled=False)
+    workers.start("w1")
+    wait_for_segments(job_id, 1)
+    view = service.job_view(settings, job_id)
+    assert view["current_stage"] == "generation"
+    workers.kill("w1")
+    keyframes, segments = checkpointed(job_id)
+    assert 1 <= len(segments) < SEGMENTS
+    workers.start("w1")  # the same executor id resumes its own jobs
+    assert_nothing_regenerated(settings, job_id, keyframes, segments)
+
+
+@pytest.fixture
+def postgres_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch,
+                      workers: Workers) -> Iterator[Settings]:
+    with temporary_database() as url:
+        monkeypatch.setenv("UGEN_DATABASE_URL", url)
+        workers.env["UGEN_DATABASE_URL"] = url
+        pg = get_settings()
+        migrate(pg)
+        yield pg
+        workers.stop_all()
+        from ugen.pipeline import runtime
+        from ugen.store.db import dispose_engines
+
+        runtime.stop()
+        dispose_engines()
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgres_survive_a_kill_and_restart(
+    postgres_settings: Settings, product_image: Path, workers: Workers
+) -> None:
+    job_id = submit(postgres_settings, product_image, segment_count=SEGMENTS,
+                    music_enabled=False)
+    workers.start("w1")
+    workers.start("w2")
+    wait_for_segments(job_id, 1)
+    workers.kill("w1")
+    keyframes, segments = checkpointed(job_id)
+    workers.start("w1")
+    assert_nothing_regenerated(postgres_settings, job_id, keyframes, segments)
+
+
+@pytest.mark.postgres
+def test_worker_gone_for_good_is_recovered_by_live_worker(
+    postgres_settings: Settings, product_image: Path, workers: Workers
+) -> None:
+    workers.start("w1")
+    time.sleep(2.0)  # w1 takes the job before w2 exists
+    job_id = submit(postgres_settings, product_image, segment_count=SEGMENTS,
+                    music_enabled=False)
+    wait_for_segments(job_id, 1)
+    workers.start("w2")
+    workers.kill("w1")  # never restarted
+    keyframes, segments = checkpointed(job_id)
+    assert_nothing_regenerated(postgres_settings, job_id, keyframes, segments)
