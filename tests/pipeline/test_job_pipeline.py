@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -150,3 +151,26 @@ def test_cancel_queued_job_releases_credits(settings: Settings, product_image: P
         raise AssertionError("cancelling twice must be refused")
     except service.JobStateError:
         pass
+
+
+def test_cancel_running_job_releases_unused_credits(settings: Settings,
+                                                    product_image: Path) -> None:
+    start_worker(settings)
+    job_id = submit(settings, product_image, segment_count=3)
+    deadline = time.monotonic() + 120
+    while service.job_view(settings, job_id)["current_stage"] != "generation":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert service.cancel_job(settings, job_id)
+    view = service.job_view(settings, job_id)
+    assert view["status"] == "cancelled"
+    finished = {s["stage"] for s in view["stages"] if s["status"] == "completed"}
+    assert "generation" not in finished
+    assert view["credits_consumed"] == sum(view["estimate"]["by_stage"][s] for s in finished)
+    assert view["credits_reserved"] == 0
+    # The workflow stops at its next step boundary; nothing moves afterwards.
+    time.sleep(2.0)
+    after = service.job_view(settings, job_id)
+    assert after["status"] == "cancelled"
+    assert after["credits_consumed"] == view["credits_consumed"]
+    assert_ledger_balances(settings, "local")

@@ -14,8 +14,8 @@ from ugen.catalog import Voice, find_persona, voices
 from ugen.core.config import get_settings
 from ugen.media.probe import probe
 from ugen.providers.base import KeyframeRequest, KeyframeShot, SegmentRequest, SpeechResult
-from ugen.providers.local.keyframes import LocalKeyframeProvider
-from ugen.providers.local.segments import LocalVideoProvider
+from ugen.providers.local.keyframes import LocalKeyframeProvider, clear_layer_cache
+from ugen.providers.local.segments import LocalVideoProvider, build_motion
 
 W, H, FPS = 360, 640, 12
 
@@ -100,9 +100,11 @@ def _picture(path: Path) -> np.ndarray:
 def test_segment_frames_endpoints_motion_and_voice(keyframes: tuple[Path, Path],
                                                    tmp_path: Path) -> None:
     first, last = keyframes
+    clear_layer_cache()  # rebuild the layers from the sidecars, as another process would
     voice = SineVoice()
     prov = LocalVideoProvider(voice, tmp_path / "tasks")
     out = tmp_path / "seg.mp4"
+    assert build_motion(_request(first, last, out), 24, None).layered
     task = prov.submit(_request(first, last, out))
     assert not out.exists()  # submit only records the task
     result = prov.poll(task)
@@ -157,6 +159,7 @@ def test_silent_segment_from_foreign_pictures(keyframes: tuple[Path, Path],
     voice = SineVoice()
     prov = LocalVideoProvider(voice, tmp_path / "tasks")
     out = tmp_path / "silent.mp4"
+    assert not build_motion(_request(first, last, out), 18, None).layered
     result = prov.poll(prov.submit(_request(first, last, out, sound=False, duration=1.5)))
     assert result.state == "succeeded"
     assert voice.calls == 0

@@ -6,7 +6,9 @@ client gets a fresh one and listens to no queue, so it never runs or recovers wo
 
 from __future__ import annotations
 
+import logging
 import socket
+import sys
 import threading
 import uuid
 from collections.abc import Sequence
@@ -23,6 +25,29 @@ Role = Literal["worker", "client"]
 
 _lock = threading.Lock()
 _active: tuple[str, str] | None = None
+
+
+class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Log to whatever ``sys.stderr`` is at the time of the record, not at start-up."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
+def _install_log_handler() -> None:
+    dbos_logger = logging.getLogger("dbos")
+    if not dbos_logger.handlers:
+        handler = _CurrentStderrHandler()
+        handler.name = "__dbos_console_log_handler__"
+        handler.setFormatter(logging.Formatter(
+            "%(asctime)s [%(levelname)8s] (%(name)s) %(message)s", datefmt="%H:%M:%S"))
+        dbos_logger.addHandler(handler)
+        dbos_logger.propagate = False
 
 
 def default_executor_id() -> str:
@@ -65,6 +90,7 @@ def start(settings: Settings, *, role: Role = "worker",
             "notification_listener_polling_interval_sec": 0.1,
             "log_level": "WARNING",
         }
+        _install_log_handler()
         DBOS(config=config)
         if role == "client":
             DBOS.listen_queues([])

@@ -25,8 +25,11 @@ from PIL import Image
 
 from ugen.providers.local._palette import stable_hash
 from ugen.providers.local.keyframes import (
+    cached_layers,
+    layers_key,
     load_sidecar,
     palette_from_sidecar,
+    remember_layers,
     render_layers,
     request_from_sidecar,
 )
@@ -120,16 +123,20 @@ def rebuild_layers(path: Path, picture: Image.Image) -> SceneLayers | None:
     data = load_sidecar(path)
     if data is None:
         return None
-    request = request_from_sidecar(data, path, width=picture.width, height=picture.height)
-    palette = palette_from_sidecar(data)
-    if request is None or palette is None:
-        return None
-    try:
-        layers = render_layers(request, palette=palette)
-    except (OSError, ValueError):
-        return None
+    key = layers_key(data, picture.width, picture.height)
+    layers = cached_layers(key)
+    if layers is None:
+        request = request_from_sidecar(data, path, width=picture.width, height=picture.height)
+        palette = palette_from_sidecar(data)
+        if request is None or palette is None:
+            return None
+        try:
+            layers = render_layers(request, palette=palette)
+        except (OSError, ValueError):
+            return None
     if _mean_diff(compose(layers), picture) > MATCH_TOLERANCE:
         return None
+    remember_layers(key, layers)
     return layers
 
 

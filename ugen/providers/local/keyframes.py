@@ -13,9 +13,12 @@ animate them with parallax. Output is deterministic for a request (same seed, sa
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+import threading
+from collections import OrderedDict
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -88,9 +91,45 @@ class LocalKeyframeProvider:
         os.replace(tmp, out)
         side = sidecar_path(out)
         side_tmp = side.with_name(f".{side.name}.{os.getpid()}.tmp")
-        side_tmp.write_text(json.dumps(layout_sidecar(layers, request), indent=1))
+        text = json.dumps(layout_sidecar(layers, request), indent=1)
+        side_tmp.write_text(text)
         os.replace(side_tmp, side)
+        remember_layers(layers_key(json.loads(text), layers.width, layers.height), layers)
         return out
+
+
+# --- in-process cache: a segment rendered by the same process skips rebuilding the layers --
+
+_CACHE: OrderedDict[str, SceneLayers] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+CACHE_SIZE = 4
+
+
+def layers_key(sidecar: dict[str, Any], width: int, height: int) -> str:
+    blob = json.dumps(sidecar, sort_keys=True, separators=(",", ":"))
+    return f"{hashlib.sha256(blob.encode('utf-8')).hexdigest()}:{width}x{height}"
+
+
+def remember_layers(key: str, layers: SceneLayers) -> None:
+    with _CACHE_LOCK:
+        _CACHE[key] = layers
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+
+
+def clear_layer_cache() -> None:
+    """Forget the layers kept for segments (tests, memory pressure)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def cached_layers(key: str) -> SceneLayers | None:
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+        if found is not None:
+            _CACHE.move_to_end(key)
+        return found
 
 
 # --- layers --------------------------------------------------------------------------------
