@@ -45,7 +45,6 @@ class Settings(BaseSettings):
     simulated_latency_scale: float = 1.0
     simulated_keyframe_s: float = 0.8
     simulated_segment_s: float = 4.5
-    simulated_poll_interval_s: float = 0.2
     video_poll_interval_s: float = 0.5
 
     default_account: str = "local"
