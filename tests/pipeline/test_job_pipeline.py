@@ -17,7 +17,7 @@ from ugen.media.loudness import measure_loudness
 from ugen.media.probe import probe
 from ugen.pipeline.worker import start_worker
 from ugen.providers import registry
-from ugen.providers.base import TransientProviderError
+from ugen.providers.base import PermanentProviderError
 from ugen.store.db import session_scope
 from ugen.store.models import CreditTransaction, JobEvent
 
@@ -90,7 +90,7 @@ class FlakyVoice:
     def synthesize(self, text: str, **kwargs: object) -> object:
         if self.failures > 0:
             self.failures -= 1
-            raise TransientProviderError("voice service unavailable (503)", provider="flaky")
+            raise PermanentProviderError("voice quota exhausted (402)", provider="flaky")
         return self.inner.synthesize(text, **kwargs)  # type: ignore[attr-defined]
 
     def convert(self, source: Path, **kwargs: object) -> object:
@@ -107,7 +107,7 @@ def test_failed_job_retries_from_stage_reusing_earlier_outputs(
     view = wait(settings, job_id)
     assert view["status"] == "failed"
     assert view["error_stage"] == "audio"
-    assert "audio failed" in view["error_message"] and "503" in view["error_message"]
+    assert "audio failed" in view["error_message"] and "quota exhausted" in view["error_message"]
     assert stage(view, "audio")["status"] == "failed"
     by_stage = view["estimate"]["by_stage"]
     used = sum(by_stage[s] for s in ("prepare", "agents", "init", "generation", "concat"))

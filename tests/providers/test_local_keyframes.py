@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from ugen.catalog import find_persona
-from ugen.providers.base import KeyframeRequest, KeyframeShot
+from ugen.providers.base import KeyframeRequest, KeyframeShot, PermanentProviderError
 from ugen.providers.local._cutout import load_cutout
 from ugen.providers.local.keyframes import (
     LocalKeyframeProvider,
@@ -168,3 +168,10 @@ def test_formats_and_modes_keep_the_product_visible(product: Path, tmp_path: Pat
     assert x0 >= 0 and y0 >= 0 and x1 <= size[0] and y1 <= size[1]
     assert (x1 - x0) * (y1 - y0) >= 0.08 * size[0] * size[1]
     assert _near(frame, MAGENTA) > 0.04
+
+
+def test_unreadable_product_is_a_permanent_error(tmp_path: Path) -> None:
+    bad = tmp_path / "not-an-image.png"
+    bad.write_bytes(b"definitely not a picture")
+    with pytest.raises(PermanentProviderError):
+        LocalKeyframeProvider().generate_keyframe(_request(bad, tmp_path / "k.png"))

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from ugen.catalog import INTERACTION_MODES, SCRIPT_STRUCTURES, SCRIPT_TONES, find_persona
+from ugen.catalog import (
+    INTERACTION_MODES,
+    SCRIPT_STRUCTURES,
+    SCRIPT_TONES,
+    find_persona,
+    voices,
+)
 from ugen.providers.base import PermanentProviderError, ScriptRequest
 from ugen.providers.local.script_agent import (
     PHASES,
@@ -16,7 +22,9 @@ from ugen.providers.local.script_agent import (
     max_words,
     phase_plan,
     split_custom_script,
+    spoken_length,
 )
+from ugen.providers.local.voice import LocalVoiceProvider
 
 SHOT_TYPES = {"wide", "medium", "medium close-up", "product close-up"}
 
@@ -56,6 +64,28 @@ def test_max_words_leaves_air() -> None:
     assert max_words(5.0) == 10
     assert max_words(10.0) == 21
     assert max_words(0.5) == 1
+
+
+def test_spoken_length_counts_numbers_and_pauses() -> None:
+    assert spoken_length("Hello there") == 2
+    assert spoken_length("It costs $19.99, really.") > 6  # "nineteen point nine nine dollars"
+    assert spoken_length("Wow. Okay.") == 2.8  # a full stop inside the line takes time
+    assert spoken_length("fragrance-free") == 2
+    assert spoken_length("— —") == 2  # never less than the word count
+
+
+def test_lines_fit_their_segment_when_spoken(agent: LocalScriptAgent, tmp_path: Path) -> None:
+    # The slowest catalog voice, unshaped (shaping never changes timing).
+    slowest = min(voices().values(), key=lambda v: v.rate_wpm).model_copy(
+        update={"pitch_semitones": 0.0, "formant_shift": 1.0})
+    voice = LocalVoiceProvider()
+    for structure, tone in [("standard_5phase", "energetic"), ("problem_solution", "professional")]:
+        script = agent.write_script(request(segment_duration=5.0, script_structure=structure,
+                                            script_tone=tone))
+        for line in script.lines:
+            speech = voice.synthesize(line.text, language="en", voice=slowest,
+                                      out_path=tmp_path / "line.wav")
+            assert speech.words[-1].end <= line.target_duration_s - 0.3, line.text
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 6, 7, 10, 12])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import wave
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -148,6 +149,11 @@ def test_submit_is_idempotent_and_unknown_ids_fail(keyframes: tuple[Path, Path],
     unknown = prov.poll("lv-000000000000000000000000")
     assert unknown.state == "failed" and unknown.error
     assert prov.poll("../../etc/passwd").state == "failed"
+    # a request that cannot render fails with the reason (odd sizes do not fit yuv420p)
+    odd = replace(_request(first, last, tmp_path / "odd.mp4"), width=W + 1)
+    failed = prov.poll(prov.submit(odd))
+    assert failed.state == "failed" and failed.error and "even" in failed.error
+    assert not (tmp_path / "odd.mp4").exists()
 
 
 def test_silent_segment_from_foreign_pictures(keyframes: tuple[Path, Path],

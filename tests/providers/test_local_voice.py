@@ -13,17 +13,15 @@ from numpy.typing import NDArray
 
 from ugen.catalog import Voice, voices
 from ugen.media.runner import run_ffmpeg
-from ugen.providers.base import PermanentProviderError, WordTiming
-from ugen.providers.local.voice import LocalVoiceProvider
+from ugen.providers.base import PermanentProviderError, SpeechResult, WordTiming
+from ugen.providers.local._espeak import WordEvent
+from ugen.providers.local.voice import LocalVoiceProvider, _align, _tokenize
 
 FRAME_S = 0.005
 
 # Every word is followed by punctuation, so espeak leaves a pause before each next word and the
 # true start of every word's sound can be measured from the recording alone.
-PAUSED_TEXT = (
-    "Apples, bananas, cherries. Melons, figs, grapes. Kiwis, lemons, mangoes. "
-    "Peaches, plums, oranges."
-)
+PAUSED_TEXT = "Apples, bananas, cherries. Melons, figs. Kiwis, lemons, plums. Peaches, oranges."
 
 
 def read_wav(path: Path) -> tuple[NDArray[np.float64], int, int]:
@@ -94,7 +92,7 @@ def start_errors(words: tuple[WordTiming, ...], onsets: list[float]) -> list[flo
     return [min(abs(w.start - t) for t in onsets) for w in words]
 
 
-@pytest.mark.parametrize("voice_id", ["liam", "aria", "roger"])
+@pytest.mark.parametrize("voice_id", ["liam", "roger"])
 def test_word_starts_are_where_the_sound_starts(
     provider: LocalVoiceProvider, tmp_path: Path, voice_id: str
 ) -> None:
@@ -149,6 +147,35 @@ def test_continuous_speech_timings_are_monotonic_and_cover_the_text(
     assert result.duration_s - 0.4 < result.words[-1].end <= result.duration_s
 
 
+def test_espeak_position_drift_is_absorbed() -> None:
+    # espeak reports "much" at position 11 (inside "so") after reading "ü" as a letter name.
+    text = "Love it ü so much!"
+    tokens = _tokenize(text)
+    events = tuple(WordEvent(p, n, t) for p, n, t in [
+        (0, 4, 0.0), (5, 2, 0.22), (8, 1, 0.37), (10, 2, 0.88), (11, 2, 1.18),
+    ])
+    aligned = _align(tokens, events)
+    assert [[t for _, t in evs] for evs in aligned] == [[0.0], [0.22], [0.37], [0.88], [1.18]]
+    # Several events inside one token (a number read as words) stay with it.
+    text = "It's 3:45 and fine."
+    events = tuple(WordEvent(p, n, t) for p, n, t in [
+        (0, 2, 0.0), (5, 1, 0.24), (7, 2, 0.48), (8, 2, 0.82), (10, 3, 1.3), (14, 4, 1.5),
+    ])
+    starts = [evs[0][1] if evs else None for evs in _align(_tokenize(text), events)]
+    assert starts == [0.0, 0.24, 1.3, 1.5]
+
+
+def test_awkward_tokens_get_their_own_time(provider: LocalVoiceProvider, tmp_path: Path) -> None:
+    for text in ("Love it ü so much!", "e.g. this one works.", "Love it 😍 so much!\nReally.",
+                 "Price: $19.99 — 50% off (today only)"):
+        result = provider.synthesize(text, language="en", voice=neutral(),
+                                     out_path=tmp_path / "w.wav")
+        assert [w.text for w in result.words] == text.split()
+        for w in result.words:
+            if any(ch.isalnum() for ch in w.text):
+                assert w.end - w.start > 0.05, (text, w)
+
+
 @pytest.mark.parametrize(
     ("language", "text"),
     [
@@ -161,9 +188,12 @@ def test_continuous_speech_timings_are_monotonic_and_cover_the_text(
         ("es", "¡Este producto es increíble! Lo uso todos los días."),
         ("de", "Ich benutze es jeden Tag – wirklich großartig."),
     ],
+    ids=lambda v: v if len(v) <= 3 else "",
 )
 def test_languages(provider: LocalVoiceProvider, tmp_path: Path, language: str, text: str) -> None:
-    result = provider.synthesize(text, language=language, voice=voices()["aria"],
+    # A persona's espeak variant in every language; shaping is left out (tested elsewhere).
+    voice = voices()["aria"].model_copy(update={"pitch_semitones": 0.0, "formant_shift": 1.0})
+    result = provider.synthesize(text, language=language, voice=voice,
                                  out_path=tmp_path / f"{language}.wav")
     x, rate, _ = read_wav(result.path)
     assert rate == 48_000 and result.duration_s > 0.5
@@ -182,33 +212,36 @@ def test_languages(provider: LocalVoiceProvider, tmp_path: Path, language: str, 
 
 def test_deterministic_and_thread_safe(provider: LocalVoiceProvider, tmp_path: Path) -> None:
     texts = ["The first sentence is short.", "The second one is a little bit longer than that."]
-    expected = [
-        provider.synthesize(t, language="en", voice=voices()["aria"],
-                            out_path=tmp_path / f"{i}.wav")
-        for i, t in enumerate(texts)
-    ]
+    first = provider.synthesize(texts[0], language="en", voice=voices()["aria"],
+                                out_path=tmp_path / "first.wav")
     again = provider.synthesize(texts[0], language="en", voice=voices()["aria"],
                                 out_path=tmp_path / "again.wav")
-    assert again.path.read_bytes() == expected[0].path.read_bytes()
-    assert again.words == expected[0].words
+    assert again.path.read_bytes() == first.path.read_bytes()
+    assert again.words == first.words
 
-    results: dict[int, object] = {}
+    # Threads interleaving two texts get exactly what one thread alone gets.
+    plain = neutral()
+    expected = [
+        provider.synthesize(t, language="en", voice=plain, out_path=tmp_path / f"{i}.wav")
+        for i, t in enumerate(texts)
+    ]
+    results: dict[int, SpeechResult] = {}
 
     def work(k: int) -> None:
-        i = k % 2
         results[k] = provider.synthesize(
-            texts[i], language="en", voice=voices()["aria"], out_path=tmp_path / f"t{k}.wav"
+            texts[k % 2], language="en", voice=plain, out_path=tmp_path / f"t{k}.wav"
         )
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert sorted(results) == [0, 1, 2, 3]
     for k, res in results.items():
         exp = expected[k % 2]
-        assert res.words == exp.words  # type: ignore[attr-defined]
-        assert (tmp_path / f"t{k}.wav").read_bytes() == exp.path.read_bytes()
+        assert res.words == exp.words
+        assert res.path.read_bytes() == exp.path.read_bytes()
 
 
 def test_empty_text_and_unknown_language_fail_clearly(

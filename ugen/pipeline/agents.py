@@ -11,6 +11,7 @@ from dbos import DBOS
 
 from ugen.pipeline.context import JobContext
 from ugen.providers.base import KeyframeShot, Script, ScriptLine, ScriptRequest
+from ugen.providers.retry import call_with_retries
 
 
 def save_script(script: Script, path: Path) -> None:
@@ -49,7 +50,7 @@ def write_script_step(job_id: str, run_number: int) -> dict[str, Any]:
         custom_script=opts.custom_script,
         seed=opts.seed,
     )
-    script = ctx.providers.script_agent.write_script(request)
+    script = call_with_retries(lambda: ctx.providers.script_agent.write_script(request))
     ctx.record_call("script", "script")
     key = ctx.key("script.json")
     with ctx.store.writing(key) as tmp:

@@ -15,6 +15,7 @@ from dbos import DBOS
 from ugen.media.audio import mix_voice_and_music, place_on_timeline
 from ugen.pipeline.agents import load_script
 from ugen.pipeline.context import JobContext
+from ugen.providers.retry import call_with_retries
 
 
 @DBOS.step()
@@ -32,10 +33,9 @@ def voice_step(job_id: str, run_number: int) -> dict[str, Any]:
     clips = []
     words = []
     for line, offset in zip(script.lines, offsets, strict=True):
-        speech = ctx.providers.voice.synthesize(
-            line.text, language=script.language, voice=voice,
-            out_path=work / f"line_{line.segment_index:02d}.wav", seed=opts.seed,
-        )
+        out = work / f"line_{line.segment_index:02d}.wav"
+        speech = call_with_retries(lambda text=line.text, out=out: ctx.providers.voice.synthesize(
+            text, language=script.language, voice=voice, out_path=out, seed=opts.seed))
         ctx.record_call("voice", f"line_{line.segment_index:02d}", units=len(line.text),
                         unit="character")
         clips.append((speech.path, offset))
@@ -63,8 +63,8 @@ def mix_step(job_id: str, run_number: int, voice_key: str) -> dict[str, Any]:
     music = None
     if opts.music_enabled:
         music = ctx.work_dir("audio") / "music.wav"
-        ctx.providers.music.generate(mood=opts.music_mood, duration_s=duration,
-                                     out_path=music, seed=opts.seed)
+        call_with_retries(lambda: ctx.providers.music.generate(
+            mood=opts.music_mood, duration_s=duration, out_path=music, seed=opts.seed))
         ctx.record_call("music", "music", units=duration, unit="second")
     key = ctx.key("audio/mix.wav")
     with ctx.store.writing(key) as tmp:

@@ -17,6 +17,7 @@ from ugen.pipeline.context import JobContext
 from ugen.pipeline.init import make_keyframe
 from ugen.pipeline.queues import VIDEO_QUEUE, get_queue
 from ugen.providers.base import PermanentProviderError, SegmentRequest
+from ugen.providers.retry import call_with_retries
 
 
 class SegmentFailedError(Exception):
@@ -68,7 +69,7 @@ def segment_submit_step(job_id: str, run_number: int, index: int, keyframes: lis
     ctx.check_not_cancelled()
     request = _segment_request(ctx, index, keyframes)
     request.out_path.parent.mkdir(parents=True, exist_ok=True)
-    task_id = ctx.providers.video.submit(request)
+    task_id = call_with_retries(lambda: ctx.providers.video.submit(request))
     ctx.record_call("video", f"seg_{index:02d}", units=request.duration_s, unit="second")
     ctx.event("segment_submitted", stage="generation", message=f"segment {index} submitted",
               data={"index": index, "task_id": task_id}, dedupe=f"seg{index}:submit")
@@ -80,7 +81,7 @@ def segment_poll_step(job_id: str, run_number: int, index: int, task_id: str) ->
     """Poll once; when done, store the segment and return its artifact key."""
     ctx = JobContext(job_id, run_number)
     ctx.check_not_cancelled()
-    result = ctx.providers.video.poll(task_id)
+    result = call_with_retries(lambda: ctx.providers.video.poll(task_id))
     if result.state == "pending":
         return None
     if result.state == "failed" or result.output is None:

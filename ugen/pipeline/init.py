@@ -9,6 +9,7 @@ from dbos import DBOS
 from ugen.pipeline.agents import load_script
 from ugen.pipeline.context import JobContext
 from ugen.providers.base import KeyframeRequest
+from ugen.providers.retry import call_with_retries
 
 
 def keyframe_name(index: int) -> str:
@@ -31,7 +32,7 @@ def make_keyframe(ctx: JobContext, index: int) -> str:
             environment_description=opts.environment_description,
             seed=opts.seed * 1000 + index, out_path=tmp,
         )
-        ctx.providers.keyframes.generate_keyframe(request)
+        call_with_retries(lambda: ctx.providers.keyframes.generate_keyframe(request))
         sidecar = tmp.with_name(tmp.name + ".layout.json")
         if sidecar.exists():
             sidecar.replace(ctx.path(key).with_name(ctx.path(key).name + ".layout.json"))

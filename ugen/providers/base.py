@@ -26,10 +26,12 @@ ScriptPhase = Literal["hook", "problem", "demo", "benefit", "cta"]
 class ProviderError(Exception):
     """A provider could not do what was asked."""
 
-    def __init__(self, message: str, *, provider: str = "", request_id: str | None = None):
+    def __init__(self, message: str, *, provider: str = "", request_id: str | None = None,
+                 retry_after: float | None = None):
         super().__init__(message)
         self.provider = provider
         self.request_id = request_id
+        self.retry_after = retry_after
 
 
 class TransientProviderError(ProviderError):

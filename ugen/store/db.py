@@ -72,5 +72,8 @@ def migrate(settings: Settings) -> None:
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     engine = get_engine(settings)
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # Workers starting together on a fresh database migrate one at a time.
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727274)")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

@@ -412,4 +412,57 @@ def render_counter(pal: Palette, lay: Layout, x0: int, y0: int, w: int, h: int) 
     alpha = np.clip(yy - horizon + 0.5, 0, 1)
     alpha = np.broadcast_to(alpha, (h, w))
     rgba = np.dstack([np.clip(col, 0, 1) * 255, alpha * 255])
-    return Image.fromarray((rgba + 0.5).astype(np.uint8), "RGBA")
+    out = Image.fromarray((rgba + 0.5).astype(np.uint8), "RGBA")
+    _counter_props(pal, lay, out, x0, y0)
+    return out
+
+
+def _counter_props(pal: Palette, lay: Layout, img: Image.Image, x0: int, y0: int) -> None:
+    """Small styling objects on the counter, on the side away from the product: stacked
+    pebbles, a candle jar and a sprig, with contact shadows."""
+    if lay.spec.product_focus:
+        return
+    hu = lay.hu
+    side = lay.side
+    base = lay.horizon + 0.6 * (min(lay.counter_front, lay.height * 1.02) - lay.horizon)
+    scale = max(0.85 * hu, 0.06 * lay.height)
+    px0, _, px1, _ = lay.product_box
+    x = lay.head[0] - side * 0.55 * hu
+    x = min(x, px0 - 0.8 * scale) if side > 0 else max(x, px1 + 0.8 * scale)
+    x = max(1.3 * scale, min(lay.width - 1.3 * scale, x))
+    draw = ImageDraw.Draw(img, "RGBA")
+    rng = np.random.default_rng(stable_hash("counter-props", pal.variant))
+    def X(v: float) -> float:
+        return v - x0
+    def Y(v: float) -> float:
+        return v - y0
+    shadow = (*pal.shadow, 70)
+    # pebbles
+    cx = x
+    draw.ellipse((X(cx - 0.55 * scale), Y(base - 0.06 * scale), X(cx + 0.6 * scale),
+                  Y(base + 0.1 * scale)), fill=shadow)
+    for i, (w, h, col) in enumerate(((0.5, 0.2, pal.prop_b), (0.38, 0.17, pal.accent_soft),
+                                     (0.26, 0.14, pal.prop_c))):
+        top = base - sum((0.2, 0.17, 0.14)[:i]) * scale * 0.85
+        draw.ellipse((X(cx - w * scale), Y(top - h * scale), X(cx + w * scale), Y(top)),
+                     fill=(*col, 255))
+        draw.ellipse((X(cx - w * 0.6 * scale), Y(top - h * 0.95 * scale),
+                      X(cx + w * 0.2 * scale), Y(top - h * 0.55 * scale)),
+                     fill=(*lighten(col, 0.25), 160))
+    # candle jar further from the persona
+    jx = cx - side * 0.95 * scale
+    jw, jh = 0.28 * scale, 0.5 * scale
+    draw.ellipse((X(jx - jw * 1.2), Y(base - 0.05 * scale), X(jx + jw * 1.3),
+                  Y(base + 0.08 * scale)), fill=shadow)
+    draw.rounded_rectangle((X(jx - jw), Y(base - jh), X(jx + jw), Y(base)),
+                           radius=0.06 * scale, fill=(*lighten(pal.prop_a, 0.35), 255))
+    draw.rectangle((X(jx - jw), Y(base - jh * 0.62), X(jx + jw), Y(base - jh * 0.3)),
+                   fill=(*pal.prop_a, 255))
+    draw.ellipse((X(jx - 0.05 * scale), Y(base - jh - 0.16 * scale), X(jx + 0.05 * scale),
+                  Y(base - jh - 0.01 * scale)), fill=(255, 214, 140, 255))
+    # a sprig lying beside them
+    sx = cx + side * 0.75 * scale
+    for i in range(5):
+        ang = math.radians(-90 - side * (25 + i * 14) + float(rng.uniform(-5, 5)))
+        _leaf(draw, (X(sx), Y(base)), ang, (0.34 - 0.03 * i) * scale, 0.07 * scale,
+              (*(pal.foliage if i % 2 else darken(pal.foliage, 0.15)), 255))

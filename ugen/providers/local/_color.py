@@ -50,10 +50,6 @@ def from_hls(h: float, lightness: float, s: float) -> RGB:
     return clamp((r * 255, g * 255, b * 255))
 
 
-def with_alpha(c: RGB, alpha: float) -> tuple[int, int, int, int]:
-    return (c[0], c[1], c[2], max(0, min(255, round(alpha * 255))))
-
-
 def luminance(c: RGB) -> float:
     """Relative luminance in 0..1 (sRGB weights, no linearisation: good enough for design)."""
     return (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]) / 255

@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image, ImageChops, ImageDraw
 
 from ugen.catalog import Persona, voices
@@ -38,7 +39,6 @@ class FigureStyle:
     skin_shadow: RGB
     skin_line: RGB
     hair: RGB
-    hair_shine: RGB
     top: RGB
     top_shadow: RGB
     top_trim: RGB
@@ -67,7 +67,6 @@ def figure_style(persona: Persona) -> FigureStyle:
         skin_shadow=mix(darken(skin, 0.16), (150, 60, 80), 0.12),
         skin_line=darken(skin, 0.38),
         hair=hair,
-        hair_shine=lighten(hair, 0.16),
         top=top,
         top_shadow=mix(darken(top, 0.22), (40, 30, 90), 0.12),
         top_trim=darken(top, 0.35),
@@ -158,21 +157,6 @@ class Pen:
         moved = self.mask_of(lambda pen: shape(pen, (light_dx * self.mirror, -0.04), 255))
         self.image.paste(shadow, box, full)
         self.image.paste(base, box, ImageChops.darker(full, moved.crop(box)))
-
-    def two_tone(self, draw_fn: Callable[[Pen, Fill], None], lit: RGB, shade: RGB,
-                 light_dx: float, light_dy: float = -0.04) -> None:
-        """Like :meth:`shaded` for any drawing function of (pen, fill)."""
-        full = self.mask_of(lambda pen: draw_fn(pen, 255))
-        box = full.getbbox()
-        if box is None:
-            return
-        saved = self.shift
-        self.shift = (saved[0] + light_dx, saved[1] + light_dy)
-        moved = self.mask_of(lambda pen: draw_fn(pen, 255))
-        self.shift = saved
-        full = full.crop(box)
-        self.image.paste(shade, box, full)
-        self.image.paste(lit, box, ImageChops.darker(full, moved.crop(box)))
 
 
 # --- the figure ----------------------------------------------------------------------------
@@ -399,8 +383,8 @@ def draw_body(st: FigureStyle, lay: Layout, bottom_y: float, mouth: str | None =
         pen.angle = 0.0
 
     tilted(lambda: _back_hair(pen, st, darken(st.hair, 0.14)))
-    half_l = 1.08 if -1 in active_sides else 1.22
-    half_r = 1.08 if 1 in active_sides else 1.22
+    half_l = 1.0 if -1 in active_sides else 1.12
+    half_r = 1.0 if 1 in active_sides else 1.12
     torso = _torso_shape(half_l, half_r, bottom, st.female)
     # neck
     pen.shaded(lambda p, o, f: p.poly([(-0.18 + o[0], 0.25), (0.18 + o[0], 0.25),
@@ -430,7 +414,7 @@ def draw_body(st: FigureStyle, lay: Layout, bottom_y: float, mouth: str | None =
     for sx in (-1, 1):
         if sx in active_sides:
             continue
-        seam = bezier((sx * 0.9, 1.55), (sx * 0.86, 2.4), (sx * 0.9, bottom), 10)
+        seam = bezier((sx * 0.82, 1.55), (sx * 0.78, 2.4), (sx * 0.82, bottom), 10)
         pen.line(seam, st.top_shadow, 0.03)
     pen.shift = (0.0, 0.0)
 
@@ -442,7 +426,20 @@ def draw_body(st: FigureStyle, lay: Layout, bottom_y: float, mouth: str | None =
         _front_hair(pen, st, st.hair)
 
     tilted(head)
-    return _finish(img, (x0, y0), ss)
+    piece = _finish(img, (x0, y0), ss)
+    return _body_gradient(piece, hy + 1.1 * hu, 2.6 * hu)
+
+
+def _body_gradient(piece: Piece, start: float, length: float) -> Piece:
+    """Soft volume: the body darkens a little from the chest down (frame y ``start``)."""
+    img = piece.image
+    rows = np.arange(img.height, dtype=np.float32) + piece.y
+    t = np.clip((rows - start) / max(1.0, length), 0.0, 1.0)
+    factor = 1.0 - 0.16 * t * t * (3 - 2 * t)
+    arr = np.asarray(img, dtype=np.float32).copy()
+    arr[..., :3] *= factor[:, None, None]
+    out = Image.fromarray((arr + 0.5).astype(np.uint8), "RGBA")
+    return Piece(out, piece.x, piece.y)
 
 
 def talk_mouth(expr: Expression, level: int) -> str:
@@ -635,7 +632,7 @@ def draw_arms(st: FigureStyle, lay: Layout, hand: HandPlan | None) -> Piece | No
         return ((p[0] - hx) / hu, (p[1] - hy) / hu)
 
     for arm_side, target, kind in arms:
-        shoulder = (arm_side * 0.95, 1.28 - SHOULDER_LIFT)
+        shoulder = (arm_side * 0.88, 1.28 - SHOULDER_LIFT)
         centre = units(target)
         # the wrist sits a little before the hand centre, on the elbow side
         elbow = _elbow(shoulder, centre, arm_side)

@@ -157,7 +157,7 @@ def plan_layout(spec: ShotSpec, width: int, height: int, product_aspect: float,
     head_top = (head_top_r + _ANGLE_HEAD[spec.angle]) * H
     counter_front = horizon + _ANGLE_DEPTH[spec.angle] * H
     hu = (horizon - head_top) / (torso + 0.6)
-    hu = min(hu, (0.27 if portrait else 0.22) * W)
+    hu = min(hu, (0.29 if portrait else 0.22) * W)
     if spec.product_focus:
         share = 0.24
     hy = head_top + 0.62 * hu

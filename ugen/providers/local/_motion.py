@@ -4,10 +4,14 @@ Timeline of a segment (``t`` from 0 to 1):
 
 * ``0 … HOLD_END``: the camera pushes slowly in on keyframe A (towards its product) with
   parallax between the room, the persona and the product; a held product floats a little;
-  the persona's mouth follows the voice.
-* ``HOLD_END … MORPH_END``: A dissolves into B while both cameras keep moving; the product is
-  one object that travels from its place in A to its place in B (position and size eased).
+  the persona's mouth follows the loudness of the voice and the eyes blink now and then.
+* ``HOLD_END … MORPH_END``: A dissolves into B while both cameras keep moving. The two
+  views are scaled/shifted (never below the frame) so the persona's head stays lined up
+  across the dissolve, which reads as one person changing pose; the product is one object
+  that travels from its place in A to its place in B (position and size eased).
 * ``MORPH_END … 1``: the camera settles on B and lands exactly on it.
+
+The first frame is keyframe A's picture and the last frame keyframe B's, pixel for pixel.
 
 With the layout sidecars of this provider's keyframes the scene is rebuilt as layers
 (:func:`~ugen.providers.local.keyframes.render_layers`); without them (pictures from
@@ -45,8 +49,8 @@ from ugen.providers.local.scene import (
     render_plane,
 )
 
-HOLD_END = 0.58
-MORPH_END = 0.80
+HOLD_END = 0.6
+MORPH_END = 0.79
 MAX_MATCH_ZOOM = 1.8  # the most a side is magnified to line its persona up with the other
 MATCH_TOLERANCE = 3.0  # mean abs difference (0..255) allowed between a rebuild and the PNG
 # Frames are sampled with NEAREST from planes pre-enlarged to SUPERSAMPLE × frame resolution:
@@ -68,14 +72,40 @@ def enlarge(plane: Plane, factor: float) -> Plane:
 def fast_layers(layers: SceneLayers) -> SceneLayers:
     """Layers prepared for per-frame NEAREST sampling (the blurred room at 1×, the rest at
     :data:`SUPERSAMPLE` ×)."""
-    planes = tuple(enlarge(p, 1.0 if p.name == "backdrop" else SUPERSAMPLE)
-                   for p in layers.planes)
+    planes: list[Plane] = []
+    for plane in layers.planes:
+        big = enlarge(plane, 1.0 if plane.name == "backdrop" else SUPERSAMPLE)
+        if plane.name == "midground":
+            planes.extend(_split_counter(big, layers.layout.horizon))
+        else:
+            planes.append(big)
     patches = {}
     for key, patch in layers.patches.items():
         big = patch.image.resize((patch.image.width * SUPERSAMPLE,
                                   patch.image.height * SUPERSAMPLE), Image.Resampling.BILINEAR)
         patches[key] = Patch(big, patch.x, patch.y)
-    return replace(layers, planes=planes, patches=patches)
+    return replace(layers, planes=tuple(planes), patches=patches)
+
+
+def _split_counter(mid: Plane, horizon: float) -> list[Plane]:
+    """The midground as its see-through top (persona, cropped) and its opaque bottom (the
+    counter, pasted without a mask): same depth, so they move as one."""
+    img = mid.image
+    row = math.ceil((horizon + 2.0 - mid.y) / mid.scale)
+    if not 0 < row < img.height:
+        return [mid]
+    bottom = img.crop((0, row, img.width, img.height))
+    if bottom.getchannel("A").getextrema()[0] < 255:
+        return [mid]
+    top = img.crop((0, 0, img.width, row))
+    box = top.getchannel("A").getbbox()
+    out: list[Plane] = []
+    if box is not None:
+        out.append(replace(mid, image=top.crop(box), x=mid.x + box[0] * mid.scale,
+                           y=mid.y + box[1] * mid.scale))
+    out.append(replace(mid, name="counter", image=bottom.convert("RGB"),
+                       y=mid.y + row * mid.scale))
+    return out
 
 
 def smooth(x: float) -> float:
@@ -164,8 +194,10 @@ class Motion:
         self.layered = a.layers is not None and b.layers is not None
         self.fast_a = fast_layers(a.layers) if self.layered and a.layers else None
         self.fast_b = fast_layers(b.layers) if self.layered and b.layers else None
-        self.flat_a = enlarge(Plane("flat", a.picture, 0.0, 0.0, 1.0, 1.0), SUPERSAMPLE)
-        self.flat_b = enlarge(Plane("flat", b.picture, 0.0, 0.0, 1.0, 1.0), SUPERSAMPLE)
+        flat_a = Plane("flat", a.picture, 0.0, 0.0, 1.0, 1.0)
+        flat_b = Plane("flat", b.picture, 0.0, 0.0, 1.0, 1.0)
+        self.flat_a = flat_a if self.layered else enlarge(flat_a, SUPERSAMPLE)
+        self.flat_b = flat_b if self.layered else enlarge(flat_b, SUPERSAMPLE)
         self.mouth_levels = mouth_levels or []
         rng = np.random.default_rng(stable_hash("motion", seed))
         W, H = float(width), float(height)
@@ -252,10 +284,17 @@ class Motion:
               product: Plane | None) -> Image.Image:
         """One side of the segment: room + persona (+ face patches) (+ product)."""
         W, H = self.width, self.height
-        frame = Image.new("RGB", (W, H))
         mid = layers.plane("midground")
-        paint(frame, sim.plane(project(layers.plane("backdrop"), cam, W, H)), FAST)
-        paint(frame, sim.plane(project(mid, cam, W, H)), FAST)
+        room = render_plane(sim.plane(project(layers.plane("backdrop"), cam, W, H)), W, H, FAST)
+        if room is not None and room[0].size == (W, H) and room[0].mode == "RGB":
+            frame = room[0]  # the room covers the frame: use it as the canvas
+        else:
+            frame = Image.new("RGB", (W, H), layers.palette.wall)
+            if room is not None:
+                frame.paste(room[0], (room[1], room[2]))
+        for plane in layers.planes:
+            if plane.name in ("midground", "counter"):
+                paint(frame, sim.plane(project(plane, cam, W, H)), FAST)
         for name in face:
             patch = layers.patches.get(name)
             if patch is None:

@@ -49,15 +49,15 @@ class RoomStyle:
 
 ROOMS: dict[str, RoomStyle] = {
     "living": RoomStyle((236, 226, 212), (196, 160, 122), "wood", "none", (255, 236, 204),
-                        0.38, True, False, ("plant", "art", "shelf", "lamp")),
+                        0.45, True, False, ("plant", "art", "shelf", "lamp")),
     "bathroom": RoomStyle((232, 234, 230), (238, 234, 228), "marble", "tiles", (255, 246, 236),
-                          0.32, True, False, ("mirror", "plant", "towel", "shelf")),
+                          0.42, True, False, ("mirror", "plant", "towel", "shelf")),
     "kitchen": RoomStyle((240, 234, 222), (178, 132, 94), "wood", "subway", (255, 238, 210),
-                         0.22, True, False, ("shelf", "plant", "jars", "lamp")),
+                         0.3, True, False, ("shelf", "plant", "jars", "lamp")),
     "bedroom": RoomStyle((232, 214, 206), (226, 214, 200), "matte", "panel", (255, 230, 206),
-                         0.42, True, False, ("lamp", "art", "plant", "shelf")),
+                         0.5, True, False, ("lamp", "art", "plant", "shelf")),
     "office": RoomStyle((214, 220, 224), (170, 132, 100), "wood", "none", (240, 244, 255),
-                        0.15, True, False, ("shelf", "art", "plant", "lamp")),
+                        0.25, True, False, ("shelf", "art", "plant", "lamp")),
     "studio": RoomStyle((232, 222, 214), (226, 214, 204), "matte", "none", (255, 244, 232),
                         0.75, False, False, ("arch", "sphere", "plinth", "arch")),
     "outdoor": RoomStyle((196, 222, 238), (168, 130, 96), "wood", "sky", (255, 240, 214),
@@ -152,7 +152,7 @@ def derive_palette(product_colours: tuple[RGB, ...], description: str | None,
         accent = from_hls(float(rng.choice([0.02, 0.08, 0.55, 0.6, 0.92, 0.35])), 0.55, 0.45)
     hue, _, sat = to_hls(accent)
     jitter = float(rng.uniform(-0.025, 0.025))
-    wall_tint = from_hls(hue + jitter * 0.5, 0.84, 0.55)
+    wall_tint = from_hls(hue + jitter * 0.5, 0.85, 0.62)
     wall = mix(style.wall, wall_tint, style.tint)
     wall = lighten(wall, 0.05 + jitter) if jitter > 0 else darken(wall, -jitter)
     if style.pattern == "sky":

@@ -26,15 +26,15 @@ from typing import Any
 from PIL import Image, ImageFilter, PngImagePlugin
 
 from ugen.catalog import Persona
-from ugen.providers.base import KeyframeRequest, KeyframeShot
+from ugen.providers.base import KeyframeRequest, KeyframeShot, PermanentProviderError
 from ugen.providers.local._backdrop import BLEED, render_backdrop, render_counter
 from ugen.providers.local._cutout import load_cutout
 from ugen.providers.local._figure import (
     FigureStyle,
     HandPlan,
     Piece,
-    draw_arms,
     blink_patch,
+    draw_arms,
     draw_body,
     figure_style,
     mouth_patch,
@@ -70,6 +70,7 @@ __all__ = [
     "sidecar_path",
 ]
 
+PROVIDER = "local-keyframes"
 SIDECAR_VERSION = 1
 MIDGROUND_DEPTH = 0.8
 BACKDROP_DEPTH = 0.35
@@ -80,7 +81,11 @@ class LocalKeyframeProvider:
     """Draws keyframes offline with Pillow and numpy (no model, no network)."""
 
     def generate_keyframe(self, request: KeyframeRequest) -> Path:
-        layers = render_layers(request)
+        try:
+            layers = render_layers(request)
+        except (OSError, ValueError, Image.DecompressionBombError) as err:
+            raise PermanentProviderError(f"cannot draw keyframe {request.shot.index}: {err}",
+                                         provider=PROVIDER) from err
         image = compose(layers)
         out = request.out_path
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageChops
 
 from ugen.providers.local._layout import Layout
 from ugen.providers.local._palette import Palette
@@ -179,12 +179,22 @@ def vignette_map(width: int, height: int, x: float, y: float, w: int, h: int, sc
 
 
 def apply_vignette(plane: Plane, width: int, height: int, strength: float = 0.30) -> Plane:
-    """Bake the frame vignette into a plane at its resting place."""
+    """Bake the frame vignette into a plane at its resting place.
+
+    The (very smooth) multiplier is computed on a coarse grid and enlarged, then applied with
+    Pillow's multiply, so this stays cheap for full-frame planes.
+    """
     img = plane.image
-    v = vignette_map(width, height, plane.x, plane.y, img.width, img.height, plane.scale,
-                     strength)
-    arr = np.asarray(img, dtype=np.float32)
-    arr = arr.copy()
-    arr[..., :3] *= v[..., None]
-    out = Image.fromarray((np.clip(arr, 0, 255) + 0.5).astype(np.uint8), img.mode)
-    return replace(plane, image=out)
+    step = 8
+    cw, ch = max(2, -(-img.width // step) + 1), max(2, -(-img.height // step) + 1)
+    coarse = vignette_map(width, height, plane.x - plane.scale * step / 2,
+                          plane.y - plane.scale * step / 2, cw, ch, plane.scale * step, strength)
+    small = Image.fromarray((np.clip(coarse, 0, 1) * 255 + 0.5).astype(np.uint8), "L")
+    # the coarse grid's pixel centres sit on every step-th pixel of the plane
+    v = small.resize(img.size, Image.Resampling.BILINEAR,
+                     box=(0.5, 0.5, 0.5 + img.width / step, 0.5 + img.height / step))
+    rgb = img.convert("RGB") if img.mode == "RGBA" else img
+    shaded = ImageChops.multiply(rgb, Image.merge("RGB", (v, v, v)))
+    if img.mode == "RGBA":
+        shaded.putalpha(img.getchannel("A"))
+    return replace(plane, image=shaded)

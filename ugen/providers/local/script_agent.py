@@ -57,6 +57,38 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
+# Pauses, in words' worth of time: a voice stops briefly at a comma and longer at a full stop.
+_CLAUSE_PAUSE = 0.5
+_SENTENCE_PAUSE = 0.8
+
+
+def spoken_length(text: str) -> float:
+    """How long ``text`` takes to say, in words: never less than its word count.
+
+    Numbers count as the words they are read as ("24" is "twenty four", "$19.99" five words),
+    compounds with hyphens or slashes as their parts, and pauses at punctuation inside the line
+    as part of a word. Lines are fitted to segments by this, so they fit when spoken.
+    """
+    tokens = text.split()
+    total = 0.0
+    for i, token in enumerate(tokens):
+        for part in (p for p in re.split(r"[-/]", token) if p):
+            groups = re.findall(r"\d+", part)
+            if not groups:
+                total += 1.0 if any(ch.isalnum() for ch in part) else 0.0
+                continue
+            total += sum(1 if len(g) == 1 else 2 if len(g) == 2 else len(g) for g in groups)
+            total += part.count("%") + part.count("$") + part.count("€") + part.count("£")
+            total += len(re.findall(r"\d[.,:]\d", part))  # "point", "oh"
+            total += 1.0 if re.search(r"[^\W\d_]", part) else 0.0  # "24h", "x2"
+        if i < len(tokens) - 1:
+            if re.search(r"[.!?…]['\"”’)]*$", token):
+                total += _SENTENCE_PAUSE
+            elif re.search(r"[,;:—–]['\"”’)]*$", token) or token in ("-", "—", "–"):
+                total += _CLAUSE_PAUSE
+    return max(total, float(len(tokens)))
+
+
 # --- which phases each line carries ------------------------------------------------------------
 
 # With fewer lines than phases, neighbours share a line (a short ad still hooks and closes).
@@ -113,6 +145,7 @@ _EN: Final[dict[str, dict[str, tuple[_T, ...]]]] = {
             ("e", "Look what I found!"),
             ("*", "^Wait, look at this."),
             ("*", "^Hi, it's {name}!"),
+            ("*", "^Meet {product}."),
             ("*", "Let me show you something I use every day."),
             ("c", "^So, I've been testing {product}."),
             ("e", "This is the one, I promise!"),
@@ -187,6 +220,8 @@ _EN: Final[dict[str, dict[str, tuple[_T, ...]]]] = {
             ("e", "Go grab {product}! {cta}"),
             ("p", "{product} is worth a look. {cta}"),
             ("y", "Go on, treat yourself to {product}. {cta}"),
+            ("*", "Get yours!"),
+            ("*", "Link below!"),
         ),
     },
     "problem_solution": {
@@ -200,6 +235,7 @@ _EN: Final[dict[str, dict[str, tuple[_T, ...]]]] = {
             ("y", "^Okay, who else has this problem?"),
             ("c", "I found the fix I was looking for, and it's {product}."),
             ("*", "This one's for you."),
+            ("*", "^Meet {product}."),
             ("*", "Let me show you the fix."),
             ("c", "I finally found a fix, and it's so simple."),
             ("e", "This changed everything for me!"),
@@ -262,6 +298,8 @@ _EN: Final[dict[str, dict[str, tuple[_T, ...]]]] = {
             ("e", "Don't wait! {cta}"),
             ("p", "Solve it today. {cta}"),
             ("y", "Your future self says thanks. {cta}"),
+            ("*", "Get yours!"),
+            ("*", "Link below!"),
         ),
     },
     "testimonial": {
@@ -275,6 +313,7 @@ _EN: Final[dict[str, dict[str, tuple[_T, ...]]]] = {
             ("y", "^Gather round, it's review time."),
             ("*", "^Hi, I'm {name}, here's my experience."),
             ("*", "^Real talk."),
+            ("*", "^This is {product}."),
             ("c", "^So, I've been using {product} for a while now."),
             ("e", "^Okay, I'm finally reviewing {product}!"),
             ("p", "Here's my honest review of {product}."),
@@ -332,6 +371,8 @@ _EN: Final[dict[str, dict[str, tuple[_T, ...]]]] = {
             ("e", "You won't regret it! {cta}"),
             ("p", "I recommend it. {cta}"),
             ("y", "Consider this your sign. {cta}"),
+            ("*", "Get yours!"),
+            ("*", "Link below!"),
         ),
     },
 }
@@ -435,7 +476,7 @@ _PLACES: Final = (
 @dataclass(frozen=True)
 class _Candidate:
     text: str
-    words: int
+    words: float  # spoken length (see spoken_length), what the budget limits
     keys: tuple[str, ...]  # template identities, so no template is used twice
     points: int  # selling points consumed
     mentions_product: bool
@@ -452,6 +493,7 @@ class _Writer:
         self.rng = rng
         self.tone = request.script_tone
         self.used: set[str] = set()
+        self.used_texts: set[str] = set()  # the same wording can sit in two structures' banks
         points = [p.strip().rstrip(".!?;,:") for p in request.key_selling_points if p.strip()]
         generic = (_EN_GENERIC_POINTS if language == "en"
                    else _INTL_GENERIC_POINTS.get(language, _EN_GENERIC_POINTS))
@@ -462,6 +504,8 @@ class _Writer:
         self.product_said = False
         self.product_key = request.product_name.strip().lower()
         self.place = _place(request.environment_description)
+        cta = " ".join((request.cta_text or "").split())
+        self.user_cta = (cta if cta[-1] in ".!?…" else cta + ".") if cta else None
 
     def _templates(self, phase: ScriptPhase) -> list[tuple[str, str, int]]:
         """(key, text, tier) for ``phase``; a lower tier is a better fit.
@@ -487,7 +531,7 @@ class _Writer:
                 key = f"{structure}:{phase}:{i}"
                 own = structure == self.request.script_structure
                 toned = "*" in tags or tag in tags
-                if key in self.used or any(text == t for k, t, _ in out if k in self.used):
+                if key in self.used or text in self.used_texts:
                     if own and toned:
                         out.append((key, text, 3))
                     continue
@@ -495,9 +539,8 @@ class _Writer:
         return out
 
     def _cta(self) -> str:
-        if self.request.cta_text and self.request.cta_text.strip():
-            cta = " ".join(self.request.cta_text.split())
-            return cta if cta[-1] in ".!?…" else cta + "."
+        if self.user_cta:
+            return self.user_cta
         if self.language == "en":
             return self.rng.choice(_EN_CTA_DEFAULT[self.tone])
         return ""
@@ -533,21 +576,22 @@ class _Writer:
         fill a long segment that one sentence would leave half silent.
         """
         templates = self._templates(phase)
-        # The best tier that has wording; the next one joins only when that one is thin.
+        # The best tier whose wording fits; the next one joins only while fewer than four fit.
         pool: list[tuple[str, str, int]] = []
-        for tier in range(4):
-            pool += [t for t in templates if t[2] == tier]
-            if len(pool) >= 4:
-                break
-        self.rng.shuffle(pool)
-        pool.sort(key=lambda t: t[2])  # stable: shuffled within a tier
         found: list[_Candidate] = []
-        for key, text, tier in pool:
-            rendered = self._render(text, 0)
-            if rendered is not None:
-                found.append(self._candidate(rendered, (key,), tier, (text,)))
+        for tier in range(4):
+            level = [t for t in templates if t[2] == tier]
+            self.rng.shuffle(level)
+            for key, text, rank in level:
+                rendered = self._render(text, 0)
+                if rendered is not None:
+                    pool.append((key, text, rank))
+                    found.append(self._candidate(rendered, (key,), rank, (text,)))
+            if sum(c.words <= budget for c in found) >= 4:
+                break
         if allow_pairs and phase != "cta":
-            for (k1, t1, r1), (k2, t2, r2) in itertools.permutations(pool[:8], 2):
+            singles = [t for t, c in zip(pool, found, strict=True) if c.words < budget]
+            for (k1, t1, r1), (k2, t2, r2) in itertools.permutations(singles[:8], 2):
                 if t2.startswith("^"):
                     continue
                 first = self._render(t1, 0)
@@ -564,7 +608,8 @@ class _Writer:
         sources: tuple[str, ...],
     ) -> _Candidate:
         text, points = rendered
-        return _Candidate(text, word_count(text), keys, points, self._says(text), tier, sources)
+        return _Candidate(text, spoken_length(text), keys, points, self._says(text), tier,
+                          sources)
 
     def _realise(self, combo: tuple[_Candidate, ...]) -> tuple[_Candidate, ...] | None:
         """The combination as spoken: each {point} takes the next point not yet taken."""
@@ -591,24 +636,37 @@ class _Writer:
     def line(self, phases: tuple[ScriptPhase, ...], budget: int) -> str:
         """One or two sentences per phase, filling ``budget`` words as well as possible.
 
-        When the phases cannot all fit (a short single-segment ad), the least important are
-        dropped first: problem, demo, hook, benefit; the call to action stays.
+        When the phases cannot all fit (a short single-segment ad), less important ones are
+        dropped (problem, then demo, hook, benefit; never all), whichever way scores best.
         """
+        options = []
         for kept in _reductions(phases):
-            combo = self._best(kept, budget)
-            if combo is not None:
-                for c in combo:
-                    self.used.update(c.keys)
-                    self.point_ix += c.points
-                    self.product_said = self.product_said or c.mentions_product
-                return " ".join(c.text for c in combo)
+            found = self._best(kept, budget)
+            if found is None:
+                continue
+            # Dropping a phase costs something, but less than losing the advertiser's call to
+            # action or the product's name.
+            options.append((found[0] - 0.3 * (len(phases) - len(kept)), found[1]))
+            if len(kept) == len(phases):
+                break  # everything fits: nothing needs dropping
+        if options:
+            combo = max(options, key=lambda o: o[0])[1]
+            for c in combo:
+                self.used.update(c.keys)
+                self.used_texts.update(c.sources)
+                self.point_ix += c.points
+                self.product_said = self.product_said or c.mentions_product
+            return " ".join(c.text for c in combo)
         # Not even one sentence fits: the shortest one, cut to the budget.
         shortest = min((c for p in phases for c in self.candidates(p, budget, allow_pairs=False)),
                        key=lambda c: c.words)
         text = " ".join(shortest.text.split()[:budget])
         return text if text[-1] in ".!?" else text.rstrip(",;:") + "."
 
-    def _best(self, phases: tuple[ScriptPhase, ...], budget: int) -> tuple[_Candidate, ...] | None:
+    def _best(
+        self, phases: tuple[ScriptPhase, ...], budget: int
+    ) -> tuple[float, tuple[_Candidate, ...]] | None:
+        """The best-scoring fitting combination for ``phases`` and its score, if any fits."""
         # Keep the search small (a five-phase line has 7^5 combinations at most), but always
         # keep the two shortest options so a tight budget still finds a fit.
         cap = {1: 10_000, 2: 40, 3: 14, 4: 9}.get(len(phases), 7)
@@ -616,14 +674,18 @@ class _Writer:
         for p in phases:
             found = self.candidates(p, budget, allow_pairs=len(phases) <= 2)
             if len(found) > cap:
-                found = found[:2] + self.rng.sample(found[2:], cap - 2)
+                # Always keep the shortest options and the shortest that names the product.
+                keep = found[:2] + [c for c in found[2:] if c.mentions_product][:1]
+                rest = [c for c in found if c not in keep]
+                found = keep + self.rng.sample(rest, cap - len(keep))
             per_phase.append(found)
         best: tuple[float, tuple[_Candidate, ...]] | None = None
         for options in itertools.product(*per_phase):
             combo = self._realise(options)
             if combo is None:
                 continue
-            total = sum(c.words for c in combo)
+            # The sentences of a line meet at full stops: count those pauses too.
+            total = sum(c.words for c in combo) + _SENTENCE_PAUSE * (len(combo) - 1)
             if total > budget:
                 continue
             keys = [k for c in combo for k in c.keys]
@@ -639,12 +701,15 @@ class _Writer:
             elif mentions and "cta" in phases:
                 score += 0.15
             score -= 0.5 * max(0, mentions - 1)
+            # The request's own call to action is what the advertiser wants said: say it.
+            if self.user_cta and any(self.user_cta in c.text for c in combo):
+                score += 1.0
             # The request's own selling points are the substance of the ad: use them.
             taken = sum(c.points for c in combo)
             score += 0.3 * max(0, min(self.point_ix + taken, self.own_points) - self.point_ix)
             if best is None or score > best[0]:
                 best = (score, combo)
-        return None if best is None else best[1]
+        return best
 
 
 def _reductions(phases: tuple[ScriptPhase, ...]) -> list[tuple[ScriptPhase, ...]]:

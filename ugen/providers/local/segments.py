@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from ugen.catalog import Voice
 from ugen.core.config import get_settings
@@ -123,7 +124,8 @@ class LocalVideoProvider:
             return VideoPoll("succeeded", output=request.out_path)
         try:
             render_segment(request, self.voice)
-        except (ProviderError, MediaError, OSError, ValueError) as err:
+        except (ProviderError, MediaError, OSError, ValueError,
+                Image.DecompressionBombError) as err:
             task.update(state="failed", error=f"{type(err).__name__}: {err}")
             _write_json(path, task)
             return VideoPoll("failed", error=task["error"])

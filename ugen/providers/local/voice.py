@@ -6,6 +6,10 @@ estimated. ``convert`` applies a voice's pitch and formant profile to any speech
 
 The profile never changes timing: rubberband pitch-shifts at tempo 1, and the result is padded
 or trimmed to the input's exact sample count, so word timings stay valid after shaping.
+
+espeak runs in a fresh worker process for every call (see ``_espeak``): the library carries
+state from one utterance to the next, so only a fresh process gives byte-identical audio for
+the same inputs, and threads never share the library (no lock needed, calls run in parallel).
 """
 
 from __future__ import annotations
@@ -145,26 +149,19 @@ def word_timings(
     tokens = _tokenize(text)
     if not tokens:
         return ()
-    ends = [t.char_end for t in tokens]
-    # Earliest event per character position, in text order.
-    by_pos: dict[int, float] = {}
-    for ev in events:
-        if ev.char_index not in by_pos or ev.time_s < by_pos[ev.char_index]:
-            by_pos[ev.char_index] = ev.time_s
-    per_token: list[list[tuple[int, float]]] = [[] for _ in tokens]
-    for pos in sorted(by_pos):
-        # A position inside a token belongs to it; one in whitespace to the next token.
-        k = bisect.bisect_right(ends, pos)
-        if k < len(tokens):
-            per_token[k].append((pos, by_pos[pos]))
+    per_token = _align(tokens, events)
 
     units: list[_Unit] = []
     starts: list[float | None] = []
     for token, evs in zip(tokens, per_token, strict=True):
         if evs and _NO_SPACE_SCRIPT.search(token.text):
-            cuts = [p for p, _ in evs if token.char_start < p < token.char_end]
+            first: dict[int, float] = {}
+            for p, t in evs:
+                if token.char_start < p < token.char_end and p not in first:
+                    first[p] = t
+            cuts = sorted(first)
             bounds = [token.char_start, *cuts, token.char_end]
-            times = [evs[0][1]] + [t for p, t in evs if token.char_start < p < token.char_end]
+            times = [evs[0][1]] + [first[p] for p in cuts]
             for (a, b), t in zip(itertools.pairwise(bounds), times, strict=True):
                 units.append(_Unit(text[a:b], a, b))
                 starts.append(t)
@@ -179,7 +176,9 @@ def word_timings(
     audible = np.flatnonzero(loud)
     speech_end = (audible[-1] + 1) * frame_s if audible.size else duration
 
-    # Starts never go backwards; units espeak said nothing for (a lone dash, an emoji) get no
+    _estimate_unheard(units, starts, speech_end)
+
+    # Starts never go backwards; units with nothing to say (a lone dash, an ellipsis) get no
     # length and sit where the previous unit ended.
     voiced = [i for i, s in enumerate(starts) if s is not None]
     resolved: dict[int, float] = {}
@@ -212,6 +211,105 @@ def word_timings(
         out.append(WordTiming(unit.text, round(start, 4), round(end, 4)))
         prev_end = end
     return tuple(out)
+
+
+# Alignment costs, in characters of position error: espeak's reported positions drift by a few
+# characters after a word it spells out or expands (a lone letter, "3:45"), so each event goes
+# to the token that best explains the whole sequence, not blindly to the one it points into.
+_SKIP_COST = 6.0  # a word with letters or digits that gets no event of its own
+_EXTRA_COST = 1.0  # a further event inside the same token (numbers are read as several words)
+_BAND = 8  # tokens either side of the reported position an event may move to
+_SPEAKABLE = re.compile(r"\w")
+
+
+def _align(
+    tokens: list[_Unit], events: tuple[_espeak.WordEvent, ...]
+) -> list[list[tuple[int, float]]]:
+    """Assign espeak's WORD events (in the order spoken) to tokens, monotonically.
+
+    Dynamic programme over (event, token): the cost is how far each event's reported position
+    lies from its token, plus a penalty for a speakable token left without an event and a small
+    one for an extra event in the same token. Returns each token's (position, time) events.
+    """
+    n = len(tokens)
+    out: list[list[tuple[int, float]]] = [[] for _ in tokens]
+    # A zero-length event is no word: espeak emits one at the very end of some utterances.
+    events = tuple(ev for ev in events if ev.char_length > 0)
+    if not events or not n:
+        return out
+    ends = [t.char_end for t in tokens]
+    skip_prefix = [0.0]
+    for t in tokens:
+        skip_prefix.append(skip_prefix[-1] + (_SKIP_COST if _SPEAKABLE.search(t.text) else 0.0))
+
+    def dist(pos: int, i: int) -> float:
+        t = tokens[i]
+        if pos < t.char_start:
+            return float(t.char_start - pos)
+        return 0.0 if pos < t.char_end else float(pos - t.char_end + 1)
+
+    def skipped(a: int, b: int) -> float:  # speakable tokens strictly between a and b
+        return skip_prefix[b] - skip_prefix[a + 1] if b > a + 1 else 0.0
+
+    layers: list[dict[int, tuple[float, int]]] = []
+    prev: dict[int, tuple[float, int]] = {}
+    for j, ev in enumerate(events):
+        home = min(bisect.bisect_right(ends, ev.char_index), n - 1)
+        options = set(range(max(0, home - _BAND), min(n, home + _BAND + 1))) | set(prev)
+        cur: dict[int, tuple[float, int]] = {}
+        for i in sorted(options):
+            if j == 0:
+                cur[i] = (skip_prefix[i] + dist(ev.char_index, i), -1)
+                continue
+            best, arg = math.inf, -1
+            for i0, (c0, _) in prev.items():
+                if i0 > i:
+                    continue
+                c = c0 + (_EXTRA_COST if i0 == i else skipped(i0, i))
+                if c < best:
+                    best, arg = c, i0
+            if arg >= 0:
+                cur[i] = (best + dist(ev.char_index, i), arg)
+        layers.append(cur)
+        prev = cur
+    last = min(prev, key=lambda i: prev[i][0] + skip_prefix[n] - skip_prefix[i + 1])
+    for j in range(len(events) - 1, -1, -1):
+        out[last].append((events[j].char_index, events[j].time_s))
+        last = layers[j][last][1]
+    for evs in out:
+        evs.reverse()
+    return out
+
+
+def _estimate_unheard(units: list[_Unit], starts: list[float | None], speech_end: float) -> None:
+    """Give words espeak spoke without an event of their own a share of their neighbour's time.
+
+    espeak sometimes reads two words as one (``this one``); the pair's span is split between
+    them in proportion to their lengths in characters.
+    """
+    i = 0
+    while i < len(units):
+        if starts[i] is not None or not _SPEAKABLE.search(units[i].text):
+            i += 1
+            continue
+        run_end = i
+        while run_end < len(units) and starts[run_end] is None:
+            run_end += 1
+        before = next((k for k in range(i - 1, -1, -1) if starts[k] is not None), None)
+        t0 = starts[before] if before is not None else 0.0
+        t1 = starts[run_end] if run_end < len(units) else speech_end
+        assert t0 is not None and t1 is not None
+        first = before if before is not None else i
+        group = [k for k in range(first, run_end)
+                 if k == before or _SPEAKABLE.search(units[k].text)]
+        weights = [len(units[k].text) for k in group]
+        total = sum(weights)
+        acc = 0
+        for k, w in zip(group, weights, strict=True):
+            if k != before:
+                starts[k] = t0 + (t1 - t0) * acc / total
+            acc += w
+        i = run_end
 
 
 class LocalVoiceProvider:
