@@ -8,6 +8,7 @@ kept (shifted onto the timeline) for the captions.
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from dbos import DBOS
@@ -34,8 +35,9 @@ def voice_step(job_id: str, run_number: int) -> dict[str, Any]:
     words = []
     for line, offset in zip(script.lines, offsets, strict=True):
         out = work / f"line_{line.segment_index:02d}.wav"
-        speech = call_with_retries(lambda text=line.text, out=out: ctx.providers.voice.synthesize(
-            text, language=script.language, voice=voice, out_path=out, seed=opts.seed))
+        speech = call_with_retries(partial(
+            ctx.providers.voice.synthesize, line.text, language=script.language, voice=voice,
+            out_path=out, seed=opts.seed))
         ctx.record_call("voice", f"line_{line.segment_index:02d}", units=len(line.text),
                         unit="character")
         clips.append((speech.path, offset))

@@ -30,7 +30,7 @@ _active: tuple[str, str] | None = None
 class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Log to whatever ``sys.stderr`` is at the time of the record, not at start-up."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> object:
         return sys.stderr
 
