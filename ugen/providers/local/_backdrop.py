@@ -92,7 +92,7 @@ def _pattern(pal: Palette, view: RoomView, canvas: Image.Image) -> None:
     u = view.unit
     w = canvas.width
     horizon = view.frame_y(view.lay.horizon)
-    line = (*darken(pal.wall, 0.2), 34)
+    line = (*darken(pal.wall, 0.25), 70)
     if pal.pattern == "tiles":
         step = 0.075 * u
         x = view.x(0.0) % step
@@ -159,7 +159,7 @@ def _leaf(draw: ImageDraw.ImageDraw, base: tuple[float, float], angle: float, le
 
 def _props(pal: Palette, view: RoomView, canvas: Image.Image, glow: Image.Image) -> None:
     """Room furniture at fixed room positions (same in every keyframe of the set)."""
-    draw = ImageDraw.Draw(canvas, "RGBA")
+    draw = ImageDraw.Draw(canvas)
     gdraw = ImageDraw.Draw(glow)
     u = view.unit
     rng = np.random.default_rng(stable_hash("props", pal.variant))
@@ -202,7 +202,7 @@ def _props(pal: Palette, view: RoomView, canvas: Image.Image, glow: Image.Image)
             draw.rectangle((x - sw / 2, sy, x + sw / 2, sy + 0.014 * u),
                            fill=(*darken(pal.surface, 0.1), 255))
             draw.rectangle((x - sw / 2, sy + 0.014 * u, x + sw / 2, sy + 0.02 * u),
-                           fill=(*darken(pal.wall, 0.2), 120))
+                           fill=(*darken(pal.wall, 0.1), 255))
             bx = x - sw * 0.38
             for i, col in enumerate((pal.prop_b, pal.prop_c, pal.accent_soft)):
                 bh = (0.075 + 0.012 * i) * u
@@ -218,7 +218,7 @@ def _props(pal: Palette, view: RoomView, canvas: Image.Image, glow: Image.Image)
                       0.012 * u, (*pal.foliage, 255))
         elif kind == "lamp":
             ly = view.y(-0.66)
-            draw.line([(x, 0), (x, ly)], fill=(*darken(pal.wall, 0.5), 200),
+            draw.line([(x, 0), (x, ly)], fill=(*darken(pal.wall, 0.42), 255),
                       width=max(1, round(0.003 * u)))
             r = 0.055 * u
             draw.pieslice((x - r, ly - r * 0.7, x + r, ly + r * 0.7), 180, 360,
@@ -234,8 +234,9 @@ def _props(pal: Palette, view: RoomView, canvas: Image.Image, glow: Image.Image)
             r2 = r * 0.92
             draw.ellipse((x - r2, cy - r2, x + r2, cy + r2),
                          fill=(*lighten(mix(pal.wall, (190, 210, 220), 0.4), 0.2), 255))
+            glass = lighten(mix(pal.wall, (190, 210, 220), 0.4), 0.2)
             draw.line([(x - r2 * 0.5, cy + r2 * 0.2), (x + r2 * 0.1, cy - r2 * 0.6)],
-                      fill=(255, 255, 255, 120), width=max(1, round(0.012 * u)))
+                      fill=(*lighten(glass, 0.45), 255), width=max(1, round(0.012 * u)))
         elif kind == "towel":
             ty = view.y(-0.38)
             draw.line([(x - 0.09 * u, ty), (x + 0.09 * u, ty)], fill=(180, 180, 184, 255),
@@ -249,7 +250,7 @@ def _props(pal: Palette, view: RoomView, canvas: Image.Image, glow: Image.Image)
                 jx = x + (i - 1) * 0.05 * u
                 jh = (0.07 + 0.02 * (i % 2)) * u
                 draw.rectangle((jx - 0.02 * u, y0 - jh, jx + 0.02 * u, y0),
-                               fill=(*lighten(pal.prop_c, 0.1), 230))
+                               fill=(*lighten(pal.prop_c, 0.1), 255))
                 draw.rectangle((jx - 0.021 * u, y0 - jh - 0.012 * u, jx + 0.021 * u, y0 - jh),
                                fill=(*pal.prop_b, 255))
         elif kind == "arch":
@@ -264,7 +265,7 @@ def _props(pal: Palette, view: RoomView, canvas: Image.Image, glow: Image.Image)
             r = 0.06 * u
             draw.ellipse((x - r, y0 - 2 * r, x + r, y0), fill=(*pal.accent_soft, 255))
             draw.ellipse((x - r * 0.5, y0 - 1.7 * r, x, y0 - 1.3 * r),
-                         fill=(*lighten(pal.accent_soft, 0.4), 200))
+                         fill=(*lighten(pal.accent_soft, 0.33), 255))
         elif kind == "plinth":
             pw, ph = 0.16 * u, 0.12 * u
             col = lighten(pal.prop_a, 0.35)
@@ -333,20 +334,20 @@ def render_backdrop(pal: Palette, lay: Layout) -> tuple[Image.Image, float, floa
     view = RoomView(lay, s, bx, by)
     base = _wall(pal, view, w, h)
     canvas = Image.fromarray((np.clip(base, 0, 1) * 255 + 0.5).astype(np.uint8), "RGB")
-    canvas = canvas.convert("RGBA")
-    _pattern(pal, view, canvas)
+    _pattern(pal, view, canvas)  # translucent ink blends on an RGB canvas
     # props are drawn at twice the backdrop resolution for clean edges
     props = Image.new("RGBA", (w * 2, h * 2), (0, 0, 0, 0))
     glow_big = Image.new("L", (w * 2, h * 2), 0)
     view2 = RoomView(lay, s * 2, bx, by)
     _props(pal, view2, props, glow_big)
-    canvas.alpha_composite(props.reduce(2))
+    small = props.reduce(2)
+    canvas.paste(small, (0, 0), small)
     glow = glow_big.reduce(2)
     _window_light(pal, view, glow)
     bokeh = Image.new("RGB", (w, h), (0, 0, 0))
     _bokeh(pal, view, bokeh)
     blur = max(0.6, lay.backdrop_blur * s)
-    canvas = canvas.convert("RGB").filter(ImageFilter.GaussianBlur(blur))
+    canvas = canvas.filter(ImageFilter.GaussianBlur(blur))
     glow = glow.filter(ImageFilter.GaussianBlur(max(2.0, 0.03 * view.unit)))
     bokeh = bokeh.filter(ImageFilter.GaussianBlur(max(0.8, blur * 0.6)))
     rgb = np.asarray(canvas, dtype=np.float32) / 255.0
@@ -430,7 +431,8 @@ def _counter_props(pal: Palette, lay: Layout, img: Image.Image, x0: int, y0: int
     x = lay.head[0] - side * 0.55 * hu
     x = min(x, px0 - 0.8 * scale) if side > 0 else max(x, px1 + 0.8 * scale)
     x = max(1.3 * scale, min(lay.width - 1.3 * scale, x))
-    draw = ImageDraw.Draw(img, "RGBA")
+    layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
     rng = np.random.default_rng(stable_hash("counter-props", pal.variant))
     def X(v: float) -> float:
         return v - x0
@@ -448,10 +450,10 @@ def _counter_props(pal: Palette, lay: Layout, img: Image.Image, x0: int, y0: int
                      fill=(*col, 255))
         draw.ellipse((X(cx - w * 0.6 * scale), Y(top - h * 0.95 * scale),
                       X(cx + w * 0.2 * scale), Y(top - h * 0.55 * scale)),
-                     fill=(*lighten(col, 0.25), 160))
+                     fill=(*lighten(col, 0.16), 255))
     # candle jar further from the persona
     jx = cx - side * 0.95 * scale
-    jw, jh = 0.28 * scale, 0.5 * scale
+    jw, jh = 0.28 * scale, min(0.5 * scale, 0.7 * (base - lay.horizon))
     draw.ellipse((X(jx - jw * 1.2), Y(base - 0.05 * scale), X(jx + jw * 1.3),
                   Y(base + 0.08 * scale)), fill=shadow)
     draw.rounded_rectangle((X(jx - jw), Y(base - jh), X(jx + jw), Y(base)),
@@ -466,3 +468,4 @@ def _counter_props(pal: Palette, lay: Layout, img: Image.Image, x0: int, y0: int
         ang = math.radians(-90 - side * (25 + i * 14) + float(rng.uniform(-5, 5)))
         _leaf(draw, (X(sx), Y(base)), ang, (0.34 - 0.03 * i) * scale, 0.07 * scale,
               (*(pal.foliage if i % 2 else darken(pal.foliage, 0.15)), 255))
+    img.alpha_composite(layer)

@@ -105,7 +105,9 @@ class Pen:
 
     def __init__(self, image: Image.Image, origin: Pt, unit: float, ss: int) -> None:
         self.image = image
-        self.draw = ImageDraw.Draw(image, "RGBA" if image.mode == "RGBA" else None)
+        # fills are opaque: on an RGBA canvas Pillow would *replace* pixels with translucent
+        # ink instead of blending it, so translucent looks are mixed into the colour instead
+        self.draw = ImageDraw.Draw(image)
         self.ox, self.oy = origin
         self.unit = unit
         self.ss = ss
@@ -261,7 +263,7 @@ def _eyes(pen: Pen, st: FigureStyle, expr: Expression, fx: float) -> None:
             continue
         rx, ry = (0.056, 0.074) if expr.eyes == "wide" else (0.048, 0.064)
         pen.ellipse((ex, ey), rx, ry, st.eyes)
-        pen.ellipse((ex + 0.016, ey - 0.022), 0.017, 0.017, (255, 255, 255, 230))
+        pen.ellipse((ex + 0.016, ey - 0.022), 0.017, 0.017, (250, 250, 250))
         if st.female:
             pen.line([(ex + sx * 0.035, ey - 0.05), (ex + sx * 0.075, ey - 0.075)], st.eyes,
                      0.018)
@@ -332,7 +334,7 @@ def _mouth(pen: Pen, st: FigureStyle, mouth: str, fx: float, side: int) -> None:
 
 def draw_face(pen: Pen, st: FigureStyle, expr: Expression, side: int, mouth: str) -> None:
     fx = side * 0.04
-    blush = (*mix(st.skin, (214, 84, 104), 0.38), 150)
+    blush = mix(st.skin, (214, 84, 104), 0.22)
     pen.ellipse((fx - 0.25, 0.19), 0.07, 0.042, blush)
     pen.ellipse((fx + 0.25, 0.19), 0.07, 0.042, blush)
     _eyes(pen, st, expr, fx)

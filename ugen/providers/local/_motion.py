@@ -81,9 +81,9 @@ def fast_layers(layers: SceneLayers) -> SceneLayers:
             planes.append(big)
     patches = {}
     for key, patch in layers.patches.items():
-        big = patch.image.resize((patch.image.width * SUPERSAMPLE,
-                                  patch.image.height * SUPERSAMPLE), Image.Resampling.BILINEAR)
-        patches[key] = Patch(big, patch.x, patch.y)
+        image = patch.image.resize((patch.image.width * SUPERSAMPLE,
+                                    patch.image.height * SUPERSAMPLE), Image.Resampling.BILINEAR)
+        patches[key] = Patch(image, patch.x, patch.y)
     return replace(layers, planes=tuple(planes), patches=patches)
 
 
@@ -91,11 +91,12 @@ def _split_counter(mid: Plane, horizon: float) -> list[Plane]:
     """The midground as its see-through top (persona, cropped) and its opaque bottom (the
     counter, pasted without a mask): same depth, so they move as one."""
     img = mid.image
-    row = math.ceil((horizon + 2.0 - mid.y) / mid.scale)
-    if not 0 < row < img.height:
+    row = math.floor((horizon - mid.y) / mid.scale)  # the counter's first (anti-aliased) row
+    if not 0 < row < img.height - 2:
         return [mid]
     bottom = img.crop((0, row, img.width, img.height))
-    if bottom.getchannel("A").getextrema()[0] < 255:
+    lowest = bottom.getchannel("A").crop((0, 4, img.width, bottom.height)).getextrema()[0]
+    if not isinstance(lowest, int) or lowest < 255:
         return [mid]
     top = img.crop((0, 0, img.width, row))
     box = top.getchannel("A").getbbox()
