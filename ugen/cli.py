@@ -230,7 +230,6 @@ def worker(
     signal.signal(signal.SIGINT, _stop)
     while not stop["now"]:
         time.sleep(0.2)
-    beat.stopped.set()
     runtime.stop()
 
 

@@ -11,7 +11,7 @@ import socket
 import sys
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from dbos import DBOS, DBOSConfig
@@ -25,6 +25,7 @@ Role = Literal["worker", "client"]
 
 _lock = threading.Lock()
 _active: tuple[str, str] | None = None
+_on_stop: list[Callable[[], None]] = []
 
 
 class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -108,8 +109,16 @@ def stop() -> None:
     with _lock:
         if _active is None:
             return
+        while _on_stop:
+            _on_stop.pop()()
         DBOS.destroy(destroy_registry=False)
         _active = None
+
+
+def on_stop(callback: Callable[[], None]) -> None:
+    """Run ``callback`` when DBOS stops in this process (background threads end with it)."""
+    with _lock:
+        _on_stop.append(callback)
 
 
 def active_role() -> Role | None:

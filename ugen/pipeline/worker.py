@@ -85,4 +85,5 @@ def start_worker(settings: Settings, *, queues: list[str] | None = None) -> Hear
     _beat(settings, executor_id, names)
     beat = Heartbeat(settings, executor_id, names)
     beat.start()
+    runtime.on_stop(beat.stopped.set)
     return beat
