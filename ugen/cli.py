@@ -393,6 +393,107 @@ def estimate_cmd(
     console.print(f"total {cost.total}")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Only serve the API; separate `ugen worker` processes run the jobs.")] = False,
+) -> None:
+    """Serve the HTTP API (/api/v1, docs at /docs), with a worker unless --no-worker."""
+    import uvicorn
+
+    from ugen.api.main import create_app
+
+    settings = get_settings()
+    api = create_app(settings, runtime_role="client" if no_worker else "worker")
+    uvicorn.run(api, host=host, port=port)
+
+
+admin = typer.Typer(help="Accounts, API keys and credits of the HTTP API.", no_args_is_help=True)
+app.add_typer(admin, name="admin")
+
+
+@admin.command("create-account")
+def admin_create_account(
+    name: Annotated[str, typer.Argument(help="Unique account name.")],
+    credits_: Annotated[int, typer.Option("--credits", min=0, help="Starter credits.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Create an account and its first API key (shown once)."""
+    from ugen.store import api_keys
+    from ugen.store.db import migrate
+
+    settings = get_settings()
+    migrate(settings)
+    try:
+        account_id, key = api_keys.create_account(settings, name, credits_)
+    except api_keys.AccountExistsError as err:
+        fail(str(err), 2)
+    if as_json:
+        print(json.dumps({"account_id": account_id, "api_key": key}))
+        return
+    console.print(f"account [bold]{account_id}[/] with {credits_} credits")
+    console.print(f"API key (shown once): [bold]{key}[/]")
+
+
+@admin.command("create-key")
+def admin_create_key(
+    account: Annotated[str, typer.Argument(help="The account id.")],
+    name: Annotated[str, typer.Option("--name", help="A label for the key.")] = "",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Create another API key for an account (shown once)."""
+    from ugen.store import api_keys
+    from ugen.store.db import migrate
+
+    settings = get_settings()
+    migrate(settings)
+    try:
+        key = api_keys.create_api_key(settings, account, name=name)
+    except api_keys.AccountNotFoundError:
+        fail(f"no account {account}", 2)
+    if as_json:
+        print(json.dumps({"key_id": key.key_id, "api_key": key.api_key,
+                          "key_prefix": key.key_prefix}))
+        return
+    console.print(f"key [bold]{key.key_id}[/] ({key.key_prefix})")
+    console.print(f"API key (shown once): [bold]{key.api_key}[/]")
+
+
+@admin.command("revoke-key")
+def admin_revoke_key(key_id: Annotated[str, typer.Argument(help="The key id (key_...).")]) -> None:
+    """Revoke an API key at once and for good."""
+    from ugen.store import api_keys
+    from ugen.store.db import migrate
+
+    settings = get_settings()
+    migrate(settings)
+    try:
+        api_keys.revoke_api_key(settings, key_id)
+    except api_keys.ApiKeyNotFoundError:
+        fail(f"no key {key_id}", 2)
+    console.print(f"revoked {key_id}")
+
+
+@admin.command("grant-credits")
+def admin_grant_credits(
+    account: Annotated[str, typer.Argument(help="The account id.")],
+    amount: Annotated[int, typer.Argument(min=1, help="Credits to add (a purchase).")],
+) -> None:
+    """Add credits to an account."""
+    from ugen.store import api_keys
+    from ugen.store.db import migrate
+
+    settings = get_settings()
+    migrate(settings)
+    try:
+        bal = api_keys.grant_credits(settings, account, amount)
+    except api_keys.AccountNotFoundError:
+        fail(f"no account {account}", 2)
+    console.print(f"{account}: credit_balance {bal.credit_balance}  available_credits "
+                  f"{bal.available_credits}")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from dbos import DBOS, SetWorkflowID
+from sqlalchemy.exc import IntegrityError
 
 from ugen.core.config import Settings
 from ugen.core.estimate import Estimate
@@ -65,6 +66,59 @@ def submit_job(settings: Settings, *, account_id: str, options: JobOptions, imag
     with session_scope(settings) as s:
         job_store.set_job_fields(s, job.id, workflow_id=wfid)
     return job.id
+
+
+class IdempotencyConflictError(Exception):
+    """The ``idempotency_key`` was used before with a different request (HTTP 409)."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__("idempotency_key was already used with different parameters")
+        self.job_id = job_id
+
+
+def _idempotent_match(settings: Settings, account_id: str, key: str,
+                      request_hash: str) -> str | None:
+    with session_scope(settings) as s:
+        found = job_store.find_job_by_idempotency_key(s, account_id, key)
+    if found is None:
+        return None
+    if found.request_hash != request_hash:
+        raise IdempotencyConflictError(found.id)
+    return found.id
+
+
+def submit_job_once(settings: Settings, *, account_id: str, options: JobOptions, image: Path,
+                    idempotency_key: str, request_hash: str) -> tuple[str, bool]:
+    """Like :func:`submit_job`, at most once per ``idempotency_key`` of the account.
+
+    Returns:
+        ``(job_id, created)``; ``created`` is False when the key's job is returned again.
+
+    Raises:
+        IdempotencyConflictError: the key was used with a different ``request_hash``.
+    """
+    existing = _idempotent_match(settings, account_id, idempotency_key, request_hash)
+    if existing is not None:
+        return existing, False
+    if runtime.active_role() is None:
+        runtime.start(settings, role="client")
+    job, _ = prepare_job(settings, account_id=account_id, options=options, image=image)
+    try:
+        with session_scope(settings) as s:
+            job_store.set_job_fields(s, job.id, idempotency_key=idempotency_key,
+                                     request_hash=request_hash)
+    except IntegrityError:
+        # A concurrent request with the same key won the race: drop ours (never queued)
+        # and answer with theirs.
+        cancel_job_state(job.id, reason="duplicate idempotency_key")
+        winner = _idempotent_match(settings, account_id, idempotency_key, request_hash)
+        if winner is None:  # pragma: no cover - the winner cannot vanish
+            raise
+        return winner, False
+    wfid = _enqueue(job.id, 1, "agents")
+    with session_scope(settings) as s:
+        job_store.set_job_fields(s, job.id, workflow_id=wfid)
+    return job.id, True
 
 
 def _first_unfinished(stages: list[Any]) -> str | None:

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     queue_polling_interval_s: float = 0.1
     worker_concurrency: int = 2
     """Jobs one worker process runs at once."""
+    image_worker_concurrency: int = 2
+    """Keyframe images one worker process generates at once."""
+    image_global_concurrency: int | None = None
+    """Keyframe images generated at once across all workers (None: no global cap)."""
     video_worker_concurrency: int = 3
     """Video segments one worker process generates at once."""
     video_global_concurrency: int | None = None

@@ -1,9 +1,10 @@
 """Stage 3, ``generation``: the keyframes after the anchor and one video segment per pair.
 
-Each keyframe is its own step. Each segment is its own child workflow on the video queue (so
-video concurrency is limited across all workers) made of a submit step and poll steps: a
-crash while a vendor renders resumes polling the same task instead of paying for a new one.
-A segment starts as soon as both of its keyframes exist, while later keyframes are made.
+Each keyframe is a child workflow on the image queue and each segment a child workflow on
+the video queue, so provider concurrency is limited across all jobs and workers. A segment
+is a submit step and poll steps: a crash while a vendor renders resumes polling the same
+task instead of paying for a new one. A segment starts as soon as both of its keyframes
+exist, while later keyframes are still being made.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dbos import DBOS, WorkflowHandle
 from ugen.pipeline.agents import load_script
 from ugen.pipeline.context import JobContext
 from ugen.pipeline.init import make_keyframe
-from ugen.pipeline.queues import VIDEO_QUEUE, get_queue
+from ugen.pipeline.queues import IMAGE_QUEUE, VIDEO_QUEUE, get_queue
 from ugen.providers.base import PermanentProviderError, SegmentRequest
 from ugen.providers.retry import call_with_retries
 
@@ -32,6 +33,8 @@ def segment_name(index: int) -> str:
 def keyframe_step(job_id: str, run_number: int, index: int) -> str:
     ctx = JobContext(job_id, run_number)
     ctx.check_not_cancelled()
+    ctx.event("keyframe_started", stage="generation", message=f"keyframe {index} started",
+              data={"index": index}, dedupe=f"kf{index}:start")
     key = make_keyframe(ctx, index)
     ctx.event("keyframe_completed", stage="generation", message=f"keyframe {index} ready",
               data={"index": index, "artifact": key}, dedupe=f"kf{index}")
@@ -45,8 +48,8 @@ def _segment_request(ctx: JobContext, index: int, keyframes: list[str]) -> Segme
     width, height = opts.output_size
     return SegmentRequest(
         index=index,
-        first_frame=ctx.path(keyframes[index]),
-        last_frame=ctx.path(keyframes[index + 1]),
+        first_frame=ctx.path(keyframes[0]),
+        last_frame=ctx.path(keyframes[1]),
         prompt=script.segment_prompts[index],
         spoken_line=script.lines[index].text,
         language=script.language,
@@ -98,7 +101,7 @@ def segment_poll_step(job_id: str, run_number: int, index: int, task_id: str) ->
 
 @DBOS.workflow()
 def segment_workflow(job_id: str, run_number: int, index: int, keyframes: list[str]) -> str:
-    """One segment: submit once, then poll until the provider is done."""
+    """One segment between ``keyframes`` (its first and last frame): submit once, then poll."""
     task_id = segment_submit_step(job_id, run_number, index, keyframes)
     interval = JobContext(job_id, run_number).settings.video_poll_interval_s
     while True:
@@ -118,16 +121,44 @@ def _report(ctx: JobContext) -> None:
     ctx.progress_within("generation", (max(0, done_kf) + 4 * done_seg) / (5 * n))
 
 
+@DBOS.workflow()
+def keyframe_workflow(job_id: str, run_number: int, index: int) -> str:
+    """One keyframe after the anchor (it references only the anchor, so all run at once)."""
+    return keyframe_step(job_id, run_number, index)
+
+
 def run_generation(job_id: str, run_number: int) -> dict[str, Any]:
-    """Keyframes 1..N in order; segment i starts as soon as keyframes i and i+1 exist."""
+    """Schedule keyframes and segments with streaming overlap.
+
+    All keyframes are queued at once on the image queue; segment i is queued on the video
+    queue the moment keyframes i and i+1 both exist, whatever the other keyframes are doing.
+    The queues' limits hold across jobs and workers. The loop waits on whichever child
+    finishes first; each wait is checkpointed, so a resumed workflow replays the same order.
+    """
     ctx = JobContext(job_id, run_number)
     n = ctx.options.segment_count
-    keyframes = [ctx.outputs("init")["anchor"]]
-    handles: list[WorkflowHandle[str]] = []
-    queue = get_queue(VIDEO_QUEUE)
+    poll = ctx.settings.queue_polling_interval_s
+    keyframes: dict[int, str] = {0: ctx.outputs("init")["anchor"]}
+    segments: dict[int, str] = {}
+    pending: dict[str, tuple[str, int, WorkflowHandle[str]]] = {}
     for index in range(1, n + 1):
-        keyframes.append(keyframe_step(job_id, run_number, index))
-        handles.append(queue.enqueue(segment_workflow, job_id, run_number, index - 1,
-                                     list(keyframes)))
-    segments = [handle.get_result() for handle in handles]
-    return {"keyframes": keyframes, "segments": segments}
+        handle = get_queue(IMAGE_QUEUE).enqueue(keyframe_workflow, job_id, run_number, index)
+        pending[handle.workflow_id] = ("keyframe", index, handle)
+    started: set[int] = set()
+    while pending:
+        done = DBOS.wait_first([h for _, _, h in pending.values()], polling_interval_sec=poll)
+        kind, index, handle = pending.pop(done.workflow_id)
+        key = handle.get_result()  # re-raises the child's error: the stage fails with it
+        if kind == "segment":
+            segments[index] = key
+            continue
+        keyframes[index] = key
+        for seg in (index - 1, index):
+            if 0 <= seg < n and seg not in started and {seg, seg + 1} <= keyframes.keys():
+                started.add(seg)
+                pair = [keyframes[seg], keyframes[seg + 1]]
+                h = get_queue(VIDEO_QUEUE).enqueue(segment_workflow, job_id, run_number, seg,
+                                                   pair)
+                pending[h.workflow_id] = ("segment", seg, h)
+    return {"keyframes": [keyframes[i] for i in range(n + 1)],
+            "segments": [segments[i] for i in range(n)]}

@@ -9,6 +9,7 @@ from dbos import DBOS, Queue
 from ugen.core.config import Settings
 
 JOBS_QUEUE = "ugen_jobs"
+IMAGE_QUEUE = "ugen_image"
 VIDEO_QUEUE = "ugen_video"
 
 
@@ -22,6 +23,8 @@ class QueueSpec:
 def queue_specs(settings: Settings) -> list[QueueSpec]:
     return [
         QueueSpec(JOBS_QUEUE, settings.worker_concurrency, None),
+        QueueSpec(IMAGE_QUEUE, settings.image_worker_concurrency,
+                  settings.image_global_concurrency),
         QueueSpec(VIDEO_QUEUE, settings.video_worker_concurrency,
                   settings.video_global_concurrency),
     ]

@@ -128,3 +128,10 @@ def count_calls(session: Session, job_id: str) -> dict[tuple[str, str], int]:
 
 def now() -> datetime:
     return utcnow()
+
+
+def find_job_by_idempotency_key(session: Session, account_id: str, key: str) -> Job | None:
+    """The account's job created with ``idempotency_key`` ``key``, if any."""
+    return session.scalar(
+        select(Job).where(Job.account_id == account_id, Job.idempotency_key == key)
+    )

@@ -140,3 +140,18 @@ def ensure_account(session: Session, account_id: str, name: str, *, initial_cred
     if initial_credits > 0:
         grant(session, account_id, initial_credits, type_="bonus",
               description="starter credits", key=f"{account_id}:starter")
+
+
+def list_transactions(session: Session, account_id: str, *, job_id: str | None = None,
+                      page: int = 1, page_size: int = 20
+                      ) -> tuple[list[CreditTransaction], int]:
+    """An account's ledger lines, newest first, one page of them and the total count."""
+    from sqlalchemy import func
+
+    base = select(CreditTransaction).where(CreditTransaction.account_id == account_id)
+    if job_id is not None:
+        base = base.where(CreditTransaction.job_id == job_id)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = session.scalars(base.order_by(CreditTransaction.id.desc())
+                           .offset((page - 1) * page_size).limit(page_size))
+    return list(rows), int(total)

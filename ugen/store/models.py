@@ -66,6 +66,14 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    """The client's ``idempotency_key`` of ``POST /jobs`` (unique per account)."""
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    """sha256 of the create request's body, to tell a replay from a conflicting reuse."""
+
+    __table_args__ = (
+        Index("ux_jobs_account_idempotency", "account_id", "idempotency_key", unique=True),
+    )
 
 
 class JobStage(Base):
@@ -151,3 +159,19 @@ class Worker(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     recovered_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class ApiKey(Base):
+    """An API key of an account; only its sha256 is stored, the key is shown once."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    key_prefix: Mapped[str] = mapped_column(String(40))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    expires_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()

@@ -453,15 +453,18 @@ def _counter_props(pal: Palette, lay: Layout, img: Image.Image, x0: int, y0: int
                      fill=(*lighten(col, 0.16), 255))
     # candle jar further from the persona
     jx = cx - side * 0.95 * scale
-    jw, jh = 0.28 * scale, min(0.5 * scale, 0.7 * (base - lay.horizon))
+    room = base - lay.horizon - 2.0  # the jar and its flame stay below the back edge
+    jw, jh = 0.28 * scale, max(0.2 * scale, min(0.5 * scale, room - 0.2 * scale))
     draw.ellipse((X(jx - jw * 1.2), Y(base - 0.05 * scale), X(jx + jw * 1.3),
                   Y(base + 0.08 * scale)), fill=shadow)
     draw.rounded_rectangle((X(jx - jw), Y(base - jh), X(jx + jw), Y(base)),
                            radius=0.06 * scale, fill=(*lighten(pal.prop_a, 0.35), 255))
     draw.rectangle((X(jx - jw), Y(base - jh * 0.62), X(jx + jw), Y(base - jh * 0.3)),
                    fill=(*pal.prop_a, 255))
-    draw.ellipse((X(jx - 0.05 * scale), Y(base - jh - 0.16 * scale), X(jx + 0.05 * scale),
-                  Y(base - jh - 0.01 * scale)), fill=(255, 214, 140, 255))
+    if jh + 0.17 * scale <= room:
+        draw.ellipse((X(jx - 0.05 * scale), Y(base - jh - 0.16 * scale),
+                      X(jx + 0.05 * scale), Y(base - jh - 0.01 * scale)),
+                     fill=(255, 214, 140, 255))
     # a sprig lying beside them
     sx = cx + side * 0.75 * scale
     for i in range(5):

@@ -1,0 +1,46 @@
+"""A job created over HTTP runs on an in-process worker and its video downloads."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import headers
+from ugen.core.config import Settings
+from ugen.core.types import TERMINAL_STATUSES
+from ugen.pipeline.worker import start_worker
+
+
+def test_job_over_http_completes_and_downloads(settings: Settings, client: TestClient,
+                                               account: tuple[str, str],
+                                               create_job: Callable[..., Any]) -> None:
+    _, key = account
+    start_worker(settings)
+    r = create_job(key)
+    assert r.status_code == 201, r.text
+    job_id = r.json()["job_id"]
+    deadline = time.monotonic() + 120
+    while True:
+        job = client.get(f"/api/v1/jobs/{job_id}", headers=headers(key)).json()
+        if job["status"] in TERMINAL_STATUSES or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    assert job["status"] == "completed", job
+    assert job["progress_percent"] == 100
+    assert all(s["status"] == "completed" for s in job["stages"])
+    assert all(s["duration_s"] is not None for s in job["stages"])
+    assert job["credits_consumed"] > 0 and job["credits_reserved"] == 0
+    assert job["final_video_url"] == f"/api/v1/jobs/{job_id}/video"
+
+    video = client.get(job["final_video_url"], headers=headers(key))
+    assert video.status_code == 200
+    assert video.headers["content-type"] == "video/mp4"
+    assert video.content[4:8] == b"ftyp"
+    thumb = client.get(job["thumbnail_url"], headers=headers(key))
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+    bal = client.get("/api/v1/credits/balance", headers=headers(key)).json()
+    assert bal["credit_reserved"] == 0
+    assert bal["credit_balance"] == 1000 - job["credits_consumed"]

@@ -1,0 +1,125 @@
+"""Pixel QA of keyframes: good ones pass, each bad one fails its one check."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.qa import scenes
+from ugen.qa import PixelKeyframeJudge, QaVerdict
+
+
+def _judge(judge: PixelKeyframeJudge, image: Path, anchor: Path | None, product: Path,
+           mode: str = "standard", size: tuple[int, int] = (scenes.W, scenes.H)) -> QaVerdict:
+    return judge.judge_keyframe(image, anchor=anchor, product=product, width=size[0],
+                                height=size[1], interaction_mode="holdable", qai_mode=mode)
+
+
+def _moved_smaller() -> Image.Image:
+    return scenes.compose(scenes.background(), scenes.product_image(), centre=(0.6, 0.5),
+                          scale=0.6)
+
+
+def test_pass_anchor_when_judged_without_anchor(
+    keyframe_judge: PixelKeyframeJudge, anchor_path: Path, product_path: Path
+) -> None:
+    verdict = _judge(keyframe_judge, anchor_path, None, product_path)
+    assert verdict.passed, verdict.reasons
+    assert "anchor_colour" not in verdict.checks
+
+
+@pytest.mark.parametrize("build", [scenes.keyframe_b, _moved_smaller], ids=["moved", "smaller"])
+def test_pass_keyframe_when_product_moved(
+    build: Callable[[], Image.Image], keyframe_judge: PixelKeyframeJudge, anchor_path: Path,
+    product_path: Path, qa_dir: Path,
+) -> None:
+    image = scenes.save(build(), qa_dir / f"good_{build.__name__}.png")
+    verdict = _judge(keyframe_judge, image, anchor_path, product_path)
+    assert verdict.passed, verdict.reasons
+    assert verdict.categories == ()
+    assert verdict.score >= 0.9
+
+
+def _black() -> Image.Image:
+    return Image.new("RGB", (scenes.W, scenes.H))
+
+
+def _replaced() -> Image.Image:
+    other = scenes.product_image(label="ZEST", colour=(170, 60, 40), seed=5)
+    return scenes.compose(scenes.background(), other, **scenes.POSE_B)  # type: ignore[arg-type]
+
+
+def _stretched() -> Image.Image:
+    return scenes.compose(scenes.background(), scenes.stretched_product(),
+                          **scenes.ANCHOR_POSE)  # type: ignore[arg-type]
+
+
+BAD_KEYFRAMES: dict[str, tuple[Callable[[], Image.Image], str, str]] = {
+    "wrong_size": (lambda: scenes.keyframe_b().resize((600, 960)), "size", "CRITICAL_DEFECT"),
+    "black": (_black, "exposure", "CRITICAL_DEFECT"),
+    "blurred": (lambda: scenes.blurred(scenes.keyframe_b(), 3), "sharpness", "VISUAL_ARTIFACT"),
+    "relit": (lambda: scenes.relit(scenes.keyframe_b()), "anchor_colour",
+              "TEMPORAL_INCONSISTENCY"),
+    "product_missing": (scenes.background, "product", "PRODUCT_INTEGRITY"),
+    "product_stretched": (_stretched, "product", "PRODUCT_INTEGRITY"),
+    "product_replaced": (_replaced, "product", "PRODUCT_INTEGRITY"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_KEYFRAMES))
+def test_fail_keyframe_when_one_check_is_broken(
+    case: str, keyframe_judge: PixelKeyframeJudge, anchor_path: Path, product_path: Path,
+    qa_dir: Path,
+) -> None:
+    build, check, category = BAD_KEYFRAMES[case]
+    image = scenes.save(build(), qa_dir / f"bad_{case}.png")
+    verdict = _judge(keyframe_judge, image, anchor_path, product_path)
+    assert not verdict.passed
+    assert set(verdict.categories) == {category, "BELOW_THRESHOLD"}, verdict.reasons
+    assert verdict.checks[check] < 0.5
+    assert [c for c, v in verdict.checks.items() if v < 0.5] == [check]
+
+
+def test_judge_keyframe_by_mode_when_borderline(
+    keyframe_judge: PixelKeyframeJudge, anchor_path: Path, product_path: Path, qa_dir: Path
+) -> None:
+    image = scenes.save(scenes.blurred(scenes.keyframe_b(), 2), qa_dir / "slightly_blurred.png")
+    verdicts = {m: _judge(keyframe_judge, image, anchor_path, product_path, m)
+                for m in ("lenient", "standard", "strict")}
+    assert verdicts["lenient"].passed
+    assert not verdicts["standard"].passed
+    assert not verdicts["strict"].passed
+    assert "VISUAL_ARTIFACT" in verdicts["lenient"].categories
+    assert "BELOW_THRESHOLD" not in verdicts["lenient"].categories
+
+
+def test_fail_keyframe_when_file_is_not_an_image(
+    keyframe_judge: PixelKeyframeJudge, product_path: Path, qa_dir: Path
+) -> None:
+    image = qa_dir / "broken.png"
+    image.write_bytes(b"not a png at all")
+    verdict = _judge(keyframe_judge, image, None, product_path)
+    assert not verdict.passed
+    assert "CRITICAL_DEFECT" in verdict.categories
+
+
+def test_judge_keyframe_quickly_at_full_hd(
+    anchor_path: Path, product_path: Path, qa_dir: Path
+) -> None:
+    def full(path: Path, name: str) -> Path:
+        with Image.open(path) as img:
+            return scenes.save(img.resize((1080, 1920), Image.Resampling.BICUBIC), qa_dir / name)
+
+    image, anchor = full(anchor_path, "kf_1080.png"), full(anchor_path, "anchor_1080.png")
+    judge = PixelKeyframeJudge()
+    timings = []
+    for _ in range(3):
+        start = time.perf_counter()
+        verdict = _judge(judge, image, anchor, product_path, size=(1080, 1920))
+        timings.append(time.perf_counter() - start)
+    assert verdict.passed, verdict.reasons
+    assert min(timings) < 1.0  # 0.15 s of CPU on an idle machine; slack for a busy one

@@ -1,0 +1,79 @@
+"""Build the FastAPI application: routers under ``/api/v1``, errors, and DBOS in the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Literal
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+import ugen
+from ugen.api.errors import register_error_handlers
+from ugen.api.routes import api_router
+from ugen.core.config import Settings, get_settings
+from ugen.pipeline import runtime
+from ugen.store.db import migrate
+
+if TYPE_CHECKING:
+    from ugen.pipeline.worker import Heartbeat
+
+API_PREFIX = "/api/v1"
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+Runtime = Literal["worker", "client"]
+
+
+def _unique_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(settings: Settings | None = None, *, runtime_role: Runtime | None = None,
+               max_upload_bytes: int = MAX_UPLOAD_BYTES) -> FastAPI:
+    """The U-Gen HTTP API.
+
+    Args:
+        runtime_role: ``worker`` runs queued jobs in this process, ``client`` only enqueues;
+            None leaves DBOS to whoever else starts it (the service starts a client lazily).
+        max_upload_bytes: the product-image upload limit (documented: 10 MB).
+    """
+    settings = settings or get_settings()
+
+    def start() -> Heartbeat | None:
+        migrate(settings)
+        if runtime_role == "worker":
+            from ugen.pipeline.worker import start_worker
+
+            return start_worker(settings)
+        if runtime_role == "client":
+            runtime.start(settings, role="client")
+        return None
+
+    def stop(beat: Heartbeat | None) -> None:
+        if beat is not None:
+            beat.stopped.set()
+        if runtime_role is not None:
+            runtime.stop()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # DBOS's synchronous API refuses to run on the event loop's thread.
+        beat = await asyncio.to_thread(start)
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(stop, beat)
+
+    app = FastAPI(
+        title="U-Gen API", version=ugen.__version__,
+        description="One product image in, a finished UGC-style video ad out.",
+        openapi_url="/openapi.json", docs_url="/docs", lifespan=lifespan,
+        generate_unique_id_function=_unique_id,
+    )
+    app.state.settings = settings
+    app.state.max_upload_bytes = max_upload_bytes
+    register_error_handlers(app)
+    app.include_router(api_router, prefix=API_PREFIX)
+    return app

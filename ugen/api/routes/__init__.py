@@ -1,0 +1,14 @@
+"""One router per resource; ``api_router`` gathers them under ``/api/v1``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ugen.api.routes import catalog, credits, jobs, models, uploads
+
+api_router = APIRouter()
+api_router.include_router(uploads.router)
+api_router.include_router(jobs.router)
+api_router.include_router(models.router)
+api_router.include_router(catalog.router)
+api_router.include_router(credits.router)

@@ -1,0 +1,175 @@
+"""``/jobs``: create, read, list, retry and cancel jobs, and download their outputs."""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Response
+from fastapi.responses import FileResponse
+from sqlalchemy import select
+
+from ugen import service
+from ugen.api.deps import AccountDep, SettingsDep
+from ugen.api.errors import ApiError
+from ugen.api.routes.uploads import resolve_upload
+from ugen.api.schemas import (
+    ErrorPublic,
+    JobCreate,
+    JobPublic,
+    JobsPublic,
+    RetryCreate,
+    RetryPublic,
+    StagePublic,
+    as_utc,
+    estimate_public,
+    total_pages,
+)
+from ugen.core.config import Settings
+from ugen.core.types import JobStatus
+from ugen.store import jobs as job_store
+from ugen.store.artifacts import LocalArtifactStore
+from ugen.store.db import session_scope
+from ugen.store.models import Job, JobStage
+
+router = APIRouter(prefix="/jobs", tags=["jobs"],
+                   responses={401: {"model": ErrorPublic}, 404: {"model": ErrorPublic}})
+
+PREFIX = "/api/v1/jobs"
+
+
+def _stage(st: JobStage) -> StagePublic:
+    duration = (round((st.finished_at - st.started_at).total_seconds(), 3)
+                if st.started_at and st.finished_at else None)
+    return StagePublic(name=st.stage, status=st.status,  # type: ignore[arg-type]
+                       run_number=st.run_number, started_at=as_utc(st.started_at),
+                       finished_at=as_utc(st.finished_at), duration_s=duration,
+                       credits_used=st.credits_used, error=st.error)
+
+
+def job_public(job: Job, stages: list[JobStage]) -> JobPublic:
+    done = job.status == "completed"
+    return JobPublic(
+        job_id=job.id, status=job.status,  # type: ignore[arg-type]
+        current_stage=job.current_stage,  # type: ignore[arg-type]
+        progress_percent=job.progress_percent, run_number=job.run_number,
+        stages=[_stage(st) for st in stages], estimate=estimate_public(job.estimate),
+        credits_reserved=job.credits_reserved, credits_consumed=job.credits_consumed,
+        final_video_url=f"{PREFIX}/{job.id}/video" if done and job.final_video else None,
+        thumbnail_url=f"{PREFIX}/{job.id}/thumbnail" if done and job.thumbnail else None,
+        error_stage=job.error_stage,  # type: ignore[arg-type]
+        error_message=job.error_message, idempotency_key=job.idempotency_key,
+        created_at=as_utc(job.created_at), started_at=as_utc(job.started_at),
+        finished_at=as_utc(job.finished_at), updated_at=as_utc(job.updated_at),
+        params=job.params,
+    )
+
+
+def _owned_job(settings: Settings, account: str, job_id: str) -> Job:
+    """The account's job; another account's job is as absent as a missing one."""
+    with session_scope(settings) as s:
+        job = job_store.get_job(s, job_id)
+    if job is None or job.account_id != account:
+        raise ApiError(404, "JOB_NOT_FOUND", f"no job {job_id}")
+    return job
+
+
+def load_job(settings: Settings, account: str, job_id: str) -> JobPublic:
+    with session_scope(settings) as s:
+        job = job_store.get_job(s, job_id)
+        if job is None or job.account_id != account:
+            raise ApiError(404, "JOB_NOT_FOUND", f"no job {job_id}")
+        return job_public(job, job_store.get_stages(s, job_id))
+
+
+@router.post("", status_code=201,
+             responses={200: {"model": JobPublic, "description": "The job of a repeated "
+                              "idempotency_key with the same body."},
+                        402: {"model": ErrorPublic}, 409: {"model": ErrorPublic}})
+def create_job(body: JobCreate, response: Response, settings: SettingsDep,
+               account: AccountDep) -> JobPublic:
+    """Create a job: validate, price, reserve credits and queue it."""
+    image = resolve_upload(settings, account, body.product_image_url)
+    options = body.to_options()
+    if body.idempotency_key is not None:
+        job_id, created = service.submit_job_once(
+            settings, account_id=account, options=options, image=image,
+            idempotency_key=body.idempotency_key, request_hash=body.request_hash())
+        if not created:
+            response.status_code = 200
+    else:
+        job_id = service.submit_job(settings, account_id=account, options=options, image=image)
+    return load_job(settings, account, job_id)
+
+
+@router.get("")
+def list_jobs(settings: SettingsDep, account: AccountDep,
+              page: Annotated[int, Query(ge=1)] = 1,
+              page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+              status: JobStatus | None = None) -> JobsPublic:
+    """List the account's jobs, newest first."""
+    with session_scope(settings) as s:
+        rows, total = job_store.list_jobs(s, account, status=status, page=page,
+                                          page_size=page_size)
+        stages: dict[str, list[JobStage]] = {j.id: [] for j in rows}
+        if rows:
+            for st in s.scalars(select(JobStage).where(JobStage.job_id.in_(list(stages)))
+                                .order_by(JobStage.position)):
+                stages[st.job_id].append(st)
+        items = [job_public(j, stages[j.id]) for j in rows]
+    return JobsPublic(items=items, total=total, page=page, page_size=page_size,
+                      total_pages=total_pages(total, page_size))
+
+
+@router.get("/{job_id}")
+def get_job(job_id: str, settings: SettingsDep, account: AccountDep) -> JobPublic:
+    """Get a job: status, stage, progress, stages, credits and outputs."""
+    return load_job(settings, account, job_id)
+
+
+@router.post("/{job_id}/retry", responses={402: {"model": ErrorPublic},
+                                           409: {"model": ErrorPublic}})
+def retry_job(job_id: str, settings: SettingsDep, account: AccountDep,
+              body: Annotated[RetryCreate | None, Body()] = None) -> RetryPublic:
+    """Retry a failed, stopped or cancelled job from a stage."""
+    _owned_job(settings, account, job_id)
+    result = service.retry_job(settings, job_id, body.from_stage if body else None)
+    return RetryPublic(**result)
+
+
+@router.post("/{job_id}/cancel", responses={409: {"model": ErrorPublic}})
+def cancel_job(job_id: str, settings: SettingsDep, account: AccountDep) -> JobPublic:
+    """Cancel a queued or running job; its unused credits are released at once."""
+    _owned_job(settings, account, job_id)
+    service.cancel_job(settings, job_id)
+    return load_job(settings, account, job_id)
+
+
+def _download(settings: Settings, account: str, job_id: str, which: str) -> FileResponse:
+    job = _owned_job(settings, account, job_id)
+    key = job.final_video if which == "video" else job.thumbnail
+    if job.status != "completed" or not key:
+        raise ApiError(404, "OUTPUT_NOT_READY",
+                       f"job {job_id} is {job.status}; its {which} exists once it completes",
+                       {"status": job.status})
+    path = LocalArtifactStore(settings.artifacts_dir).path(key)
+    if not path.is_file():
+        raise ApiError(404, "OUTPUT_NOT_FOUND", f"the {which} of job {job_id} is gone")
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return FileResponse(path, media_type=media_type,
+                        filename=f"{job_id}{path.suffix}" if which == "video" else None)
+
+
+@router.get("/{job_id}/video", response_class=FileResponse,
+            responses={200: {"content": {"video/mp4": {}}}})
+def download_video(job_id: str, settings: SettingsDep, account: AccountDep) -> FileResponse:
+    """Download the finished MP4 of a completed job."""
+    return _download(settings, account, job_id, "video")
+
+
+@router.get("/{job_id}/thumbnail", response_class=FileResponse,
+            responses={200: {"content": {"image/jpeg": {}}}})
+def download_thumbnail(job_id: str, settings: SettingsDep, account: AccountDep
+                       ) -> FileResponse:
+    """Download the poster JPEG of a completed job."""
+    return _download(settings, account, job_id, "thumbnail")

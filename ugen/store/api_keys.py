@@ -1,0 +1,128 @@
+"""Accounts and their API keys. Keys are ``ugen_sk_<random>``; only their sha256 is stored.
+
+The full key is returned once, when it is created; afterwards the key is known by its id and
+its masked ``key_prefix`` (``ugen_sk_...Ab4c``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from ugen.core.config import Settings
+from ugen.store import ledger
+from ugen.store.db import session_scope
+from ugen.store.models import Account, ApiKey, utcnow
+
+KEY_PREFIX = "ugen_sk_"
+# last_used_at is written at most this often per key, so reads do not become writes.
+_TOUCH_EVERY = timedelta(seconds=60)
+
+
+class AccountExistsError(ValueError):
+    """An account with that name exists already."""
+
+
+class AccountNotFoundError(LookupError):
+    pass
+
+
+class ApiKeyNotFoundError(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    key_id: str
+    api_key: str
+    key_prefix: str
+
+
+def hash_key(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode("utf-8")).hexdigest()
+
+
+def mask_key(raw_key: str) -> str:
+    return f"{KEY_PREFIX}...{raw_key[-4:]}"
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def create_api_key(settings: Settings, account_id: str, *, name: str = "",
+                   expires_at: datetime | None = None) -> CreatedKey:
+    """Create a key for an account; the returned ``api_key`` is the only copy of it."""
+    raw = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = CreatedKey(key_id=f"key_{uuid.uuid4().hex[:16]}", api_key=raw,
+                     key_prefix=mask_key(raw))
+    with session_scope(settings) as s:
+        if s.get(Account, account_id) is None:
+            raise AccountNotFoundError(account_id)
+        s.add(ApiKey(id=key.key_id, account_id=account_id, name=name,
+                     key_prefix=key.key_prefix, key_hash=hash_key(raw), expires_at=expires_at))
+    return key
+
+
+def create_account(settings: Settings, name: str, credits: int = 0) -> tuple[str, str]:
+    """Create an account with ``credits`` starter credits and a first key.
+
+    Returns:
+        ``(account_id, api_key)``.
+
+    Raises:
+        AccountExistsError: the name is taken.
+    """
+    account_id = f"acct_{uuid.uuid4().hex[:16]}"
+    with session_scope(settings) as s:
+        if s.scalar(select(Account.id).where(Account.name == name)) is not None:
+            raise AccountExistsError(f"an account named {name!r} exists already")
+        ledger.ensure_account(s, account_id, name, initial_credits=credits)
+    key = create_api_key(settings, account_id, name="default")
+    return account_id, key.api_key
+
+
+def revoke_api_key(settings: Settings, key_id: str) -> None:
+    """Revoke a key at once and for good (revoking twice is harmless)."""
+    with session_scope(settings) as s:
+        row = s.get(ApiKey, key_id)
+        if row is None:
+            raise ApiKeyNotFoundError(key_id)
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+
+
+def authenticate(settings: Settings, raw_key: str) -> str | None:
+    """The account id a key belongs to, or None for an unknown, revoked or expired key."""
+    if not raw_key.startswith(KEY_PREFIX):
+        return None
+    now = utcnow()
+    with session_scope(settings) as s:
+        row = s.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(raw_key)))
+        if row is None or row.revoked_at is not None:
+            return None
+        expires = _aware(row.expires_at)
+        if expires is not None and expires <= now:
+            return None
+        last = _aware(row.last_used_at)
+        if last is None or now - last >= _TOUCH_EVERY:
+            row.last_used_at = now
+        return row.account_id
+
+
+def grant_credits(settings: Settings, account_id: str, credits: int,
+                  description: str = "granted by admin") -> ledger.Balance:
+    """Add purchased credits to an account; return its new balance."""
+    with session_scope(settings) as s:
+        if s.get(Account, account_id) is None:
+            raise AccountNotFoundError(account_id)
+        ledger.grant(s, account_id, credits, type_="purchase", description=description)
+        return ledger.balance(s, account_id)
