@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import shutil
 import signal
@@ -77,7 +78,7 @@ SeedOpt = Annotated[int, typer.Option("--seed")]
 ImageArg = Annotated[Path, typer.Argument(help="The product image (JPEG, PNG, WebP, GIF).")]
 
 
-def _build(image: Path, product_name: str | None, key_selling_points: list[str] | None,
+def _build(image: Path, *, product_name: str | None, key_selling_points: list[str] | None,
            cta_text: str | None, persona: str | None, voice: str | None, video_model: str,
            aspect_ratio: str, segment_count: int, segment_duration: int | None,
            interaction_mode: str, environment_description: str | None, script_structure: str,
@@ -147,11 +148,15 @@ def run(image: ImageArg,
         music: MusicOpt = True, music_mood: MoodOpt = "upbeat", music_volume: VolumeOpt = 0.15,
         qai_mode: QaiOpt = "lenient", stop_at_stage: StopOpt = None, seed: SeedOpt = 0) -> None:
     """Make a video ad from IMAGE now, showing each stage's progress."""
-    options = _build(image, product_name, key_selling_points, cta_text, persona, voice,
-                     video_model, aspect_ratio, segment_count, segment_duration,
-                     interaction_mode, environment_description, script_structure, script_tone,
-                     script_file, language, caption_style, music, music_mood, music_volume,
-                     qai_mode, stop_at_stage, seed)
+    options = _build(image, product_name=product_name, key_selling_points=key_selling_points,
+                     cta_text=cta_text, persona=persona, voice=voice, video_model=video_model,
+                     aspect_ratio=aspect_ratio, segment_count=segment_count,
+                     segment_duration=segment_duration, interaction_mode=interaction_mode,
+                     environment_description=environment_description,
+                     script_structure=script_structure, script_tone=script_tone,
+                     script_file=script_file, language=language, caption_style=caption_style,
+                     music=music, music_mood=music_mood, music_volume=music_volume,
+                     qai_mode=qai_mode, stop_at_stage=stop_at_stage, seed=seed)
     settings = get_settings()
     from ugen.pipeline.worker import start_worker
 
@@ -175,29 +180,20 @@ def run(image: ImageArg,
         fail(f"job {job_id} {view['status']}: {view['error_message'] or ''}")
 
 
-@app.command()
-def submit(image: ImageArg,
-           product_name: ProductName = None, key_selling_points: SellingPoints = None,
-           cta_text: CtaText = None, persona: PersonaOpt = None, voice: VoiceOpt = None,
-           video_model: ModelOpt = "veo3_fast", aspect_ratio: AspectOpt = "9:16",
-           segment_count: CountOpt = 3, segment_duration: DurationOpt = None,
-           interaction_mode: ModeOpt = "holdable", environment_description: EnvOpt = None,
-           script_structure: StructureOpt = "standard_5phase",
-           script_tone: ToneOpt = "conversational", script_file: ScriptFileOpt = None,
-           language: LanguageOpt = None, caption_style: CaptionOpt = "tiktok_karaoke",
-           music: MusicOpt = True, music_mood: MoodOpt = "upbeat",
-           music_volume: VolumeOpt = 0.15, qai_mode: QaiOpt = "lenient",
-           stop_at_stage: StopOpt = None, seed: SeedOpt = 0) -> None:
+def submit(image: Path, **fields: Any) -> None:
     """Queue a job for the workers and print its id."""
-    options = _build(image, product_name, key_selling_points, cta_text, persona, voice,
-                     video_model, aspect_ratio, segment_count, segment_duration,
-                     interaction_mode, environment_description, script_structure, script_tone,
-                     script_file, language, caption_style, music, music_mood, music_volume,
-                     qai_mode, stop_at_stage, seed)
+    options = _build(image, **fields)
     settings = get_settings()
     job_id = _submit(settings, options, image)
     runtime.stop()
     print(job_id)
+
+
+# `submit` takes exactly the options of `run` except --out.
+_submit_params = [p for p in inspect.signature(run).parameters.values() if p.name != "out"]
+submit.__signature__ = inspect.Signature(_submit_params, return_annotation=None)  # type: ignore[attr-defined]
+submit.__annotations__ = {p.name: p.annotation for p in _submit_params}
+app.command()(submit)
 
 
 @app.command()
