@@ -190,9 +190,9 @@ def submit(image: Path, **fields: Any) -> None:
 
 
 # `submit` takes exactly the options of `run` except --out.
-_submit_params = [p for p in inspect.signature(run).parameters.values() if p.name != "out"]
+_submit_params = [p for p in inspect.signature(run, eval_str=True).parameters.values()
+                  if p.name != "out"]
 submit.__signature__ = inspect.Signature(_submit_params, return_annotation=None)  # type: ignore[attr-defined]
-submit.__annotations__ = {p.name: p.annotation for p in _submit_params}
 app.command()(submit)
 
 
