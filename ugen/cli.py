@@ -232,6 +232,15 @@ def worker(
 JobArg = Annotated[str, typer.Argument(help="The job id.")]
 
 
+def _stage_outputs(view: dict[str, Any], stage: str) -> dict[str, Any]:
+    return next(s["outputs"] for s in view["stages"] if s["stage"] == stage) or {}
+
+
+def _anchor_qa(view: dict[str, Any]) -> dict[str, Any] | None:
+    out = _stage_outputs(view, "init")
+    return {**out["qa"], "attempts": out.get("attempts", 1)} if out.get("qa") else None
+
+
 @app.command()
 def show(job: JobArg, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """A job's status, stage, progress, stages, outputs, error and credits."""
@@ -253,6 +262,14 @@ def show(job: JobArg, as_json: Annotated[bool, typer.Option("--json")] = False) 
                       f"{st['duration_s']:.2f}s" if st["duration_s"] else "",
                       str(st["credits_used"]), detail)
     console.print(table)
+    qa = {**{"kf_00": _anchor_qa(view)}, **_stage_outputs(view, "generation").get("qa", {})}
+    qa = {item: v for item, v in qa.items() if v}
+    if qa:
+        qt = Table("item", "QA score", "passed", "attempts", "categories")
+        for item, v in qa.items():
+            qt.add_row(item, f"{v['score']:.2f}", "yes" if v["passed"] else "no",
+                       str(v.get("attempts", 1)), ", ".join(v["categories"]))
+        console.print(qt)
     console.print(f"credits: estimate {view['estimate']['total']}, reserved "
                   f"{view['credits_reserved']}, consumed {view['credits_consumed']}")
     if view["final_video_path"]:

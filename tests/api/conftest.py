@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import io
+import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image, ImageDraw
 
+from tests.utils.images import product_png
 from ugen.api.main import create_app
 from ugen.core.config import Settings
 from ugen.store.api_keys import create_account
@@ -19,14 +20,9 @@ SMALL_JOB = {"product_name": "Glow Serum", "video_model": "kling3_std",
 
 
 def png_bytes(size: tuple[int, int] = (512, 512)) -> bytes:
-    img = Image.new("RGBA", size, (0, 0, 0, 0))
-    d = ImageDraw.Draw(img)
-    w, h = size
-    d.rounded_rectangle((w * 0.32, h * 0.25, w * 0.68, h * 0.92), radius=int(w * 0.06),
-                        fill=(212, 120, 60, 255))
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
+    """The pipeline tests' product PNG, as bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return product_png(Path(tmp) / "p.png", size=size).read_bytes()
 
 
 def headers(key: str) -> dict[str, str]:

@@ -54,6 +54,14 @@ def test_empty_and_oversize_uploads_are_refused(client: TestClient,
                                  "details": {"limit_bytes": 10 * 1024 * 1024}}
 
 
+def test_declared_oversize_body_is_refused_before_reading(
+        client: TestClient, account: tuple[str, str]) -> None:
+    _, key = account
+    big = b"\0" * (11 * 1024 * 1024)
+    r = client.post(URL, headers=headers(key), files={"file": ("big.png", big, "image/png")})
+    assert r.status_code == 413 and r.json()["error"]["code"] == "FILE_TOO_LARGE"
+
+
 def test_upload_needs_a_key(client: TestClient) -> None:
     r = client.post(URL, files={"file": ("p.png", png_bytes(), "image/png")})
     assert r.status_code == 401

@@ -82,7 +82,7 @@ def workers(settings: Settings, tmp_path: Path) -> Iterator[Workers]:
 def checkpointed(job_id: str) -> tuple[set[str], set[str]]:
     """Keyframes and segments whose steps DBOS has checkpointed for run 1."""
     parent = workflow_id_for(job_id, 1)
-    done = [Path(str(wf.output)).stem
+    done = [Path(wf.output["key"]).stem
             for wf in DBOS.list_workflows(parent_workflow_id=parent, status="SUCCESS")]
     return ({d for d in done if d.startswith("kf_")}, {d for d in done if d.startswith("seg_")})
 

@@ -7,6 +7,7 @@ Everything is drawn with Pillow and numpy from fixed seeds; segments are piped t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -93,16 +94,35 @@ def compose(scene: Image.Image, product: Image.Image, *, centre: tuple[float, fl
     return out
 
 
-ANCHOR_POSE = {"centre": (0.5, 0.55), "scale": 0.9}
-POSE_B = {"centre": (0.42, 0.6), "scale": 1.05, "angle": 6.0}
+@dataclass(frozen=True)
+class Pose:
+    """Where the product sits: centre (0–1 of the frame), scale, rotation in degrees."""
+
+    centre: tuple[float, float]
+    scale: float
+    angle: float = 0.0
+
+    def towards(self, other: Pose, t: float) -> Pose:
+        (ax, ay), (bx, by) = self.centre, other.centre
+        return Pose((ax + (bx - ax) * t, ay + (by - ay) * t),
+                    self.scale + (other.scale - self.scale) * t,
+                    self.angle + (other.angle - self.angle) * t)
+
+
+ANCHOR_POSE = Pose((0.5, 0.55), 0.9)
+POSE_B = Pose((0.42, 0.6), 1.05, 6.0)
+
+
+def place(scene: Image.Image, product: Image.Image, pose: Pose) -> Image.Image:
+    return compose(scene, product, centre=pose.centre, scale=pose.scale, angle=pose.angle)
 
 
 def anchor() -> Image.Image:
-    return compose(background(), product_image(), **ANCHOR_POSE)  # type: ignore[arg-type]
+    return place(background(), product_image(), ANCHOR_POSE)
 
 
 def keyframe_b() -> Image.Image:
-    return compose(background(), product_image(), **POSE_B)  # type: ignore[arg-type]
+    return place(background(), product_image(), POSE_B)
 
 
 def blurred(img: Image.Image, radius: float) -> Image.Image:
@@ -135,9 +155,7 @@ def path_frames(count: int = 2 * FPS) -> list[Frame]:
     frames = []
     for i in range(count):
         t = i / (count - 1)
-        (ax, ay), (bx, by) = ANCHOR_POSE["centre"], POSE_B["centre"]  # type: ignore[misc]
-        img = compose(scene, product, centre=(ax + (bx - ax) * t, ay + (by - ay) * t),
-                      scale=0.9 + 0.15 * t, angle=6.0 * t)
+        img = place(scene, product, ANCHOR_POSE.towards(POSE_B, t))
         frames.append(_zoom(np.asarray(img, np.uint8), 1 + 0.06 * np.sin(np.pi * t)))
     return frames
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageEnhance
 
 from tests.qa import scenes
 from ugen.qa import PixelKeyframeJudge, QaVerdict
@@ -50,12 +50,11 @@ def _black() -> Image.Image:
 
 def _replaced() -> Image.Image:
     other = scenes.product_image(label="ZEST", colour=(170, 60, 40), seed=5)
-    return scenes.compose(scenes.background(), other, **scenes.POSE_B)  # type: ignore[arg-type]
+    return scenes.place(scenes.background(), other, scenes.POSE_B)
 
 
 def _stretched() -> Image.Image:
-    return scenes.compose(scenes.background(), scenes.stretched_product(),
-                          **scenes.ANCHOR_POSE)  # type: ignore[arg-type]
+    return scenes.place(scenes.background(), scenes.stretched_product(), scenes.ANCHOR_POSE)
 
 
 BAD_KEYFRAMES: dict[str, tuple[Callable[[], Image.Image], str, str]] = {
@@ -123,3 +122,53 @@ def test_judge_keyframe_quickly_at_full_hd(
         timings.append(time.perf_counter() - start)
     assert verdict.passed, verdict.reasons
     assert min(timings) < 1.0  # 0.15 s of CPU on an idle machine; slack for a busy one
+
+
+def test_pass_keyframe_when_product_image_has_no_alpha(
+    keyframe_judge: PixelKeyframeJudge, anchor_path: Path, keyframe_b_path: Path, qa_dir: Path
+) -> None:
+    product = scenes.product_image()
+    packshot = Image.new("RGB", product.size, "white")
+    packshot.paste(product, (0, 0), product)
+    path = scenes.save(packshot, qa_dir / "packshot.png")
+    verdict = _judge(keyframe_judge, keyframe_b_path, anchor_path, path)
+    assert verdict.passed, verdict.reasons
+    assert verdict.checks["product"] >= 0.9
+
+
+def test_skip_product_check_when_product_image_is_missing(
+    keyframe_judge: PixelKeyframeJudge, anchor_path: Path, keyframe_b_path: Path, qa_dir: Path
+) -> None:
+    verdict = _judge(keyframe_judge, keyframe_b_path, anchor_path, qa_dir / "nowhere.png")
+    assert verdict.passed
+    assert "product" not in verdict.checks
+    assert any("not readable" in r for r in verdict.reasons)
+
+
+@pytest.mark.parametrize("factor", [0.12, 4.0], ids=["too_dark", "too_bright"])
+def test_flag_keyframe_exposure_when_far_off(
+    factor: float, keyframe_judge: PixelKeyframeJudge, product_path: Path, qa_dir: Path
+) -> None:
+    image = scenes.save(ImageEnhance.Brightness(scenes.keyframe_b()).enhance(factor),
+                        qa_dir / f"exposure_{factor}.png")
+    verdict = _judge(keyframe_judge, image, None, product_path)
+    assert not verdict.passed
+    assert "VISUAL_ARTIFACT" in verdict.categories
+    assert verdict.checks["exposure"] < 0.5
+
+
+def test_judge_keyframe_skips_product_check_for_featureless_product(tmp_path: Path) -> None:
+    product = tmp_path / "flat.png"
+    art = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    ImageDraw.Draw(art).rectangle((120, 60, 280, 360), fill=(210, 90, 40, 255))
+    art.save(product)
+    frame = Image.effect_noise((540, 960), 60).convert("RGB")
+    frame.paste(art.resize((200, 200)), (170, 400), art.resize((200, 200)))
+    shot = tmp_path / "kf.png"
+    frame.save(shot)
+    verdict = PixelKeyframeJudge().judge_keyframe(
+        shot, anchor=None, product=product, width=540, height=960,
+        interaction_mode="holdable", qai_mode="standard")
+    assert "product" not in verdict.checks
+    assert any("too plain to locate" in r for r in verdict.reasons)
+    assert "PRODUCT_INTEGRITY" not in verdict.categories

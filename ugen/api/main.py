@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Literal
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 
 import ugen
-from ugen.api.errors import register_error_handlers
+from ugen.api.errors import error_response, register_error_handlers
 from ugen.api.routes import api_router
 from ugen.core.config import Settings, get_settings
 from ugen.pipeline import runtime
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 API_PREFIX = "/api/v1"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Room for the multipart envelope around the file in a request's Content-Length.
+_MULTIPART_SLACK = 64 * 1024
 
 Runtime = Literal["worker", "client"]
 
@@ -75,5 +77,20 @@ def create_app(settings: Settings | None = None, *, runtime_role: Runtime | None
     app.state.settings = settings
     app.state.max_upload_bytes = max_upload_bytes
     register_error_handlers(app)
+
+    @app.middleware("http")
+    async def refuse_oversize_uploads(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # Refuse a declared oversize upload before its body is read and spooled; the
+        # route still counts the bytes of uploads sent without a Content-Length.
+        declared = request.headers.get("content-length", "")
+        if (request.url.path.startswith(f"{API_PREFIX}/uploads/") and declared.isdigit()
+                and int(declared) > max_upload_bytes + _MULTIPART_SLACK):
+            return error_response(413, "FILE_TOO_LARGE", f"the file is larger than the limit "
+                                  f"of {max_upload_bytes} bytes",
+                                  {"limit_bytes": max_upload_bytes})
+        return await call_next(request)
+
     app.include_router(api_router, prefix=API_PREFIX)
     return app

@@ -15,7 +15,7 @@ from dbos import DBOS, WorkflowHandle
 
 from ugen.pipeline.agents import load_script
 from ugen.pipeline.context import JobContext
-from ugen.pipeline.init import make_keyframe
+from ugen.pipeline.init import attempt_seed, judge_keyframe, make_keyframe, qa_event, rejection
 from ugen.pipeline.queues import IMAGE_QUEUE, VIDEO_QUEUE, get_queue
 from ugen.providers.base import PermanentProviderError, SegmentRequest
 from ugen.providers.retry import call_with_retries
@@ -30,19 +30,30 @@ def segment_name(index: int) -> str:
 
 
 @DBOS.step()
-def keyframe_step(job_id: str, run_number: int, index: int) -> str:
+def keyframe_step(job_id: str, run_number: int, index: int, attempt: int = 0) -> str:
     ctx = JobContext(job_id, run_number)
     ctx.check_not_cancelled()
     ctx.event("keyframe_started", stage="generation", message=f"keyframe {index} started",
-              data={"index": index}, dedupe=f"kf{index}:start")
-    key = make_keyframe(ctx, index)
-    ctx.event("keyframe_completed", stage="generation", message=f"keyframe {index} ready",
-              data={"index": index, "artifact": key}, dedupe=f"kf{index}")
-    _report(ctx)
-    return key
+              data={"index": index, "attempt": attempt}, dedupe=f"kf{index}:{attempt}:start")
+    return make_keyframe(ctx, index, attempt)
 
 
-def _segment_request(ctx: JobContext, index: int, keyframes: list[str]) -> SegmentRequest:
+@DBOS.step()
+def keyframe_qa_step(job_id: str, run_number: int, index: int, attempt: int,
+                     key: str) -> dict[str, Any]:
+    """Judge a keyframe; a passing one is announced (segments may start from it)."""
+    ctx = JobContext(job_id, run_number)
+    verdict = judge_keyframe(ctx, index, key)
+    qa_event(ctx, "generation", f"kf_{index:02d}", attempt, verdict)
+    if verdict["passed"]:
+        ctx.event("keyframe_completed", stage="generation", message=f"keyframe {index} ready",
+                  data={"index": index, "artifact": key}, dedupe=f"kf{index}")
+        _report(ctx)
+    return verdict
+
+
+def _segment_request(ctx: JobContext, index: int, keyframes: list[str],
+                     attempt: int = 0) -> SegmentRequest:
     opts = ctx.options
     script = load_script(ctx.path(ctx.outputs("agents")["script"]))
     width, height = opts.output_size
@@ -60,22 +71,24 @@ def _segment_request(ctx: JobContext, index: int, keyframes: list[str]) -> Segme
         fps=opts.model.fps,
         model_id=opts.video_model,
         sound=True,
-        seed=opts.seed * 1000 + index,
+        seed=attempt_seed(opts.seed, index, attempt),
         out_path=ctx.settings.work_dir / ctx.job_id / f"run{ctx.run_number}" / segment_name(index),
     )
 
 
 @DBOS.step()
-def segment_submit_step(job_id: str, run_number: int, index: int, keyframes: list[str]) -> str:
+def segment_submit_step(job_id: str, run_number: int, index: int, keyframes: list[str],
+                        attempt: int = 0) -> str:
     """Submit segment ``index`` to the video provider; return the vendor task id."""
     ctx = JobContext(job_id, run_number)
     ctx.check_not_cancelled()
-    request = _segment_request(ctx, index, keyframes)
+    request = _segment_request(ctx, index, keyframes, attempt)
     request.out_path.parent.mkdir(parents=True, exist_ok=True)
     task_id = call_with_retries(lambda: ctx.providers.video.submit(request))
     ctx.record_call("video", f"seg_{index:02d}", units=request.duration_s, unit="second")
     ctx.event("segment_submitted", stage="generation", message=f"segment {index} submitted",
-              data={"index": index, "task_id": task_id}, dedupe=f"seg{index}:submit")
+              data={"index": index, "task_id": task_id, "attempt": attempt},
+              dedupe=f"seg{index}:{attempt}:submit")
     return task_id
 
 
@@ -92,23 +105,50 @@ def segment_poll_step(job_id: str, run_number: int, index: int, task_id: str) ->
             f"segment {index} failed at the video provider: {result.error or 'no output'}",
             provider=ctx.providers.name, request_id=task_id,
         )
-    key = ctx.store.put_file(ctx.key(segment_name(index)), result.output)
-    ctx.event("segment_completed", stage="generation", message=f"segment {index} ready",
-              data={"index": index, "artifact": key}, dedupe=f"seg{index}")
-    _report(ctx)
-    return key
+    return ctx.store.put_file(ctx.key(segment_name(index)), result.output)
+
+
+@DBOS.step()
+def segment_qa_step(job_id: str, run_number: int, index: int, attempt: int,
+                    keyframes: list[str], key: str) -> dict[str, Any]:
+    """Judge a segment against its two keyframes."""
+    ctx = JobContext(job_id, run_number)
+    opts = ctx.options
+    verdict = ctx.providers.segment_judge.judge_segment(
+        ctx.path(key), first_keyframe=ctx.path(keyframes[0]),
+        last_keyframe=ctx.path(keyframes[1]), fps=opts.model.fps,
+        duration_s=float(opts.effective_segment_duration), qai_mode=opts.qai_mode,
+    ).to_dict()
+    qa_event(ctx, "generation", f"seg_{index:02d}", attempt, verdict)
+    if verdict["passed"]:
+        ctx.event("segment_completed", stage="generation", message=f"segment {index} ready",
+                  data={"index": index, "artifact": key}, dedupe=f"seg{index}")
+        _report(ctx)
+    return verdict
 
 
 @DBOS.workflow()
-def segment_workflow(job_id: str, run_number: int, index: int, keyframes: list[str]) -> str:
-    """One segment between ``keyframes`` (its first and last frame): submit once, then poll."""
-    task_id = segment_submit_step(job_id, run_number, index, keyframes)
-    interval = JobContext(job_id, run_number).settings.video_poll_interval_s
-    while True:
-        key = segment_poll_step(job_id, run_number, index, task_id)
-        if key is not None:
-            return key
-        DBOS.sleep(interval)
+def segment_workflow(job_id: str, run_number: int, index: int,
+                     keyframes: list[str]) -> dict[str, Any]:
+    """One segment between ``keyframes`` (its first and last frame).
+
+    Each attempt submits once and polls until the provider is done; a segment that fails QA
+    is generated again with a new seed, up to ``max_retries_video`` times.
+    """
+    ctx = JobContext(job_id, run_number)
+    interval = ctx.settings.video_poll_interval_s
+    retries = ctx.options.max_retries_video
+    for attempt in range(retries + 1):
+        task_id = segment_submit_step(job_id, run_number, index, keyframes, attempt)
+        key = None
+        while key is None:
+            key = segment_poll_step(job_id, run_number, index, task_id)
+            if key is None:
+                DBOS.sleep(interval)
+        verdict = segment_qa_step(job_id, run_number, index, attempt, keyframes, key)
+        if verdict["passed"]:
+            return {"key": key, "qa": verdict, "attempts": attempt + 1}
+    raise rejection(f"segment {index}", retries + 1, verdict)
 
 
 def _report(ctx: JobContext) -> None:
@@ -122,9 +162,16 @@ def _report(ctx: JobContext) -> None:
 
 
 @DBOS.workflow()
-def keyframe_workflow(job_id: str, run_number: int, index: int) -> str:
-    """One keyframe after the anchor (it references only the anchor, so all run at once)."""
-    return keyframe_step(job_id, run_number, index)
+def keyframe_workflow(job_id: str, run_number: int, index: int) -> dict[str, Any]:
+    """One keyframe after the anchor (it references only the anchor, so all run at once),
+    regenerated with a new seed while QA rejects it, up to ``max_retries_keyframe`` times."""
+    retries = JobContext(job_id, run_number).options.max_retries_keyframe
+    for attempt in range(retries + 1):
+        key = keyframe_step(job_id, run_number, index, attempt)
+        verdict = keyframe_qa_step(job_id, run_number, index, attempt, key)
+        if verdict["passed"]:
+            return {"key": key, "qa": verdict, "attempts": attempt + 1}
+    raise rejection(f"keyframe {index}", retries + 1, verdict)
 
 
 def run_generation(job_id: str, run_number: int) -> dict[str, Any]:
@@ -140,7 +187,8 @@ def run_generation(job_id: str, run_number: int) -> dict[str, Any]:
     poll = ctx.settings.queue_polling_interval_s
     keyframes: dict[int, str] = {0: ctx.outputs("init")["anchor"]}
     segments: dict[int, str] = {}
-    pending: dict[str, tuple[str, int, WorkflowHandle[str]]] = {}
+    qa: dict[str, Any] = {}
+    pending: dict[str, tuple[str, int, WorkflowHandle[dict[str, Any]]]] = {}
     for index in range(1, n + 1):
         handle = get_queue(IMAGE_QUEUE).enqueue(keyframe_workflow, job_id, run_number, index)
         pending[handle.workflow_id] = ("keyframe", index, handle)
@@ -148,11 +196,14 @@ def run_generation(job_id: str, run_number: int) -> dict[str, Any]:
     while pending:
         done = DBOS.wait_first([h for _, _, h in pending.values()], polling_interval_sec=poll)
         kind, index, handle = pending.pop(done.workflow_id)
-        key = handle.get_result()  # re-raises the child's error: the stage fails with it
+        result = handle.get_result()  # re-raises the child's error: the stage fails with it
+        qa[f"{'seg' if kind == 'segment' else 'kf'}_{index:02d}"] = {
+            "score": result["qa"]["score"], "passed": result["qa"]["passed"],
+            "categories": result["qa"]["categories"], "attempts": result["attempts"]}
         if kind == "segment":
-            segments[index] = key
+            segments[index] = result["key"]
             continue
-        keyframes[index] = key
+        keyframes[index] = result["key"]
         for seg in (index - 1, index):
             if 0 <= seg < n and seg not in started and {seg, seg + 1} <= keyframes.keys():
                 started.add(seg)
@@ -161,4 +212,4 @@ def run_generation(job_id: str, run_number: int) -> dict[str, Any]:
                                                    pair)
                 pending[h.workflow_id] = ("segment", seg, h)
     return {"keyframes": [keyframes[i] for i in range(n + 1)],
-            "segments": [segments[i] for i in range(n)]}
+            "segments": [segments[i] for i in range(n)], "qa": dict(sorted(qa.items()))}

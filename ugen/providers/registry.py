@@ -13,6 +13,7 @@ from ugen.providers.base import (
     VideoProvider,
     VoiceProvider,
 )
+from ugen.qa import KeyframeJudge, PixelKeyframeJudge, PixelSegmentJudge, SegmentJudge
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class ProviderSet:
     video: VideoProvider
     voice: VoiceProvider
     music: MusicProvider
+    keyframe_judge: KeyframeJudge
+    segment_judge: SegmentJudge
 
 
 _lock = threading.Lock()
@@ -75,6 +78,8 @@ def _build(settings: Settings) -> ProviderSet:
         video=video,
         voice=voice,
         music=LocalMusicProvider(),
+        keyframe_judge=PixelKeyframeJudge(),
+        segment_judge=PixelSegmentJudge(),
     )
 
 

@@ -21,6 +21,8 @@ RATIO = 0.8  # Lowe's ratio test
 RANSAC_PX = 5.0
 MAX_SIDE_RATIO = 1.8  # opposite sides of the projected outline
 MAX_ASPECT_CHANGE = 1.6  # projected aspect / product aspect (or its inverse)
+BORDER_STD = 6.0  # a product image without alpha whose border is this plain is a packshot
+BORDER_DISTANCE = 24.0  # ... and pixels this far from the border colour are the product
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def product_features(path: Path) -> ProductFeatures | None:
     if alpha is not None:
         bgr = _flatten(bgr, alpha)
     bgr = fit_long_side(bgr, PRODUCT_LONG_SIDE)
-    mask = _mask(alpha, bgr.shape[1], bgr.shape[0])
+    mask = _mask(alpha, bgr)
     keypoints, descriptors = orb(1500).detectAndCompute(gray(bgr), mask)
     points = np.array([k.pt for k in keypoints], dtype=np.float32).reshape(-1, 2)
     desc = None if descriptors is None else np.asarray(descriptors, dtype=np.uint8)
@@ -74,12 +76,27 @@ def _flatten(bgr: U8, alpha: U8) -> U8:
     return np.asarray(out.round(), dtype=np.uint8)
 
 
-def _mask(alpha: U8 | None, width: int, height: int) -> U8 | None:
+def _mask(alpha: U8 | None, bgr: U8) -> U8 | None:
+    """Where the product is: its alpha, else what differs from a plain border (a packshot on
+    white), else None (the whole image)."""
+    h, w = bgr.shape[:2]
     if alpha is None:
-        return None
-    small = cv2.resize(alpha, (width, height), interpolation=cv2.INTER_AREA)
+        return _mask_from_border(bgr)
+    small = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_AREA)
     solid = np.where(small > 127, 255, 0).astype(np.uint8)
     return np.asarray(cv2.dilate(solid, np.ones((5, 5), np.uint8)), dtype=np.uint8)
+
+
+def _mask_from_border(bgr: U8) -> U8 | None:
+    border = np.concatenate([bgr[0], bgr[-1], bgr[:, 0], bgr[:, -1]]).astype(np.float32)
+    if float(border.std(axis=0).max()) > BORDER_STD:
+        return None
+    distance = np.abs(bgr.astype(np.float32) - np.median(border, axis=0)).max(axis=2)
+    solid = np.where(distance > BORDER_DISTANCE, 255, 0).astype(np.uint8)
+    if np.count_nonzero(solid) < 0.05 * solid.size:
+        return None
+    return np.asarray(cv2.morphologyEx(solid, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8)),
+                      dtype=np.uint8)
 
 
 def _outline(mask: U8 | None, width: int, height: int) -> npt.NDArray[np.float32]:

@@ -47,12 +47,41 @@ def decode_grey(video: Path, width: int, height: int, *, timeout: float = 120.0)
 
 
 def broken_frames(frames: U8) -> list[int]:
-    """Indices of frames that are nearly uniform or full of high-frequency garbage."""
+    """Indices of frames that are nearly uniform, or far busier than their neighbours (noise,
+    blocks of garbage) while those are not."""
     flat = frames.reshape(len(frames), -1).astype(np.float32)
     uniform = flat.std(axis=1) < UNIFORM_STD
     energy = np.array([_hf_energy(f) for f in frames], dtype=np.float32)
-    garbage = energy > max(GARBAGE_FACTOR * float(np.median(energy)), 8.0)
-    return [int(i) for i in np.flatnonzero(uniform | garbage)]
+    garbage = np.array([energy[i] > max(GARBAGE_FACTOR * _near_median(energy, i), 8.0)
+                        for i in range(len(frames))], dtype=bool)
+    broken = set(np.flatnonzero(uniform | garbage).tolist()) | set(transient_frames(frames))
+    return sorted(int(i) for i in broken)
+
+
+def transient_frames(frames: U8, *, factor: float = 4.0, floor: float = 0.04) -> list[int]:
+    """Single frames unlike both neighbours while the neighbours are alike: a glitch.
+
+    Differences are taken after removing each frame's mean brightness, so a frame that is
+    only brighter or darker (flicker, judged separately) does not count.
+    """
+    if len(frames) < 3:
+        return []
+    flat = frames.reshape(len(frames), -1).astype(np.float32)
+    flat -= flat.mean(axis=1, keepdims=True)
+    found = []
+    for i in range(1, len(frames) - 1):
+        before = float(np.mean(np.abs(flat[i] - flat[i - 1]))) / 255.0
+        after = float(np.mean(np.abs(flat[i + 1] - flat[i]))) / 255.0
+        across = float(np.mean(np.abs(flat[i + 1] - flat[i - 1]))) / 255.0
+        if min(before, after) > max(factor * across, floor):
+            found.append(i)
+    return found
+
+
+def _near_median(values: F32, i: int, reach: int = 3) -> float:
+    """Median of up to ``reach`` values on either side of ``i`` (not ``i`` itself)."""
+    near = np.concatenate([values[max(0, i - reach): i], values[i + 1: i + 1 + reach]])
+    return float(np.median(near)) if len(near) else float(values[i])
 
 
 def _hf_energy(frame: U8) -> float:
@@ -105,8 +134,7 @@ def jump_ratio(diffs: F32, *, factor: float = 4.0, floor: float = 0.06) -> tuple
         return 0.0, -1
     best, where = 0.0, -1
     for i, value in enumerate(diffs):
-        near = np.concatenate([diffs[max(0, i - 3): i], diffs[i + 1: i + 4]])
-        base = float(np.median(near)) if len(near) else 0.0
+        base = _near_median(diffs, i) if len(diffs) > 1 else 0.0
         ratio = float(value) / max(factor * base, floor)
         if ratio > best:
             best, where = ratio, i

@@ -1,0 +1,46 @@
+"""Two creates with one idempotency_key racing: one job survives, the loser's credits return."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ugen import service
+from ugen.core.config import Settings
+from ugen.core.schemas import JobOptions
+from ugen.store import jobs as job_store
+from ugen.store import ledger
+from ugen.store.api_keys import create_account
+from ugen.store.db import session_scope
+
+
+def test_losing_racer_is_dropped_and_released(settings: Settings, product_image: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    account_id, _ = create_account(settings, "racer", 1000)
+    options = JobOptions.model_validate({"product_name": "P", "video_model": "kling3_std",
+                                         "segment_duration": 3, "segment_count": 1})
+    args = {"account_id": account_id, "options": options, "image": product_image,
+            "idempotency_key": "k1", "request_hash": "h1"}
+    first, created = service.submit_job_once(settings, **args)  # type: ignore[arg-type]
+    assert created
+
+    # The second request checked before the first one stored its key.
+    real = service._idempotent_match
+    calls: list[int] = []
+
+    def stale_first_check(*a: object) -> str | None:
+        calls.append(1)
+        return None if len(calls) == 1 else real(*a)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "_idempotent_match", stale_first_check)
+    again, created = service.submit_job_once(settings, **args)  # type: ignore[arg-type]
+    assert (again, created) == (first, False)
+
+    with session_scope(settings) as s:
+        rows, total = job_store.list_jobs(s, account_id)
+        loser = next(j for j in rows if j.id != first)
+        assert total == 2 and loser.status == "cancelled" and loser.idempotency_key is None
+        first_job = job_store.get_job(s, first)
+        assert first_job is not None
+        assert ledger.balance(s, account_id).credit_reserved == first_job.credits_reserved
