@@ -1,0 +1,40 @@
+"""The job's language: requested, detected from the user's script, or a warned fallback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tests.utils.jobs import stage, submit, wait
+from ugen.core.config import Settings
+from ugen.pipeline.worker import start_worker
+from ugen.store.db import session_scope
+from ugen.store.models import JobEvent
+
+
+def test_language_detected_from_custom_script(settings: Settings, product_image: Path) -> None:
+    start_worker(settings)
+    spanish = ("Sinceramente, este sérum cambió mi piel en dos semanas. "
+               "Es ligero, huele increíble y no deja la piel grasosa.")
+    job_id = submit(settings, product_image, custom_script=spanish, stop_at_stage="agents")
+    view = wait(settings, job_id)
+    assert view["status"] == "stopped", view["error_message"]
+    out = stage(view, "agents")["outputs"]
+    assert out["language"] == "es"
+    assert out["language_choice"]["source"] == "detected"
+
+
+def test_uncertain_language_falls_back_with_warning(settings: Settings,
+                                                    product_image: Path) -> None:
+    start_worker(settings)
+    job_id = submit(settings, product_image, custom_script="OK OK 100% !!!", segment_count=1,
+                    stop_at_stage="agents")
+    view = wait(settings, job_id)
+    assert view["status"] == "stopped", view["error_message"]
+    out = stage(view, "agents")["outputs"]
+    assert out["language"] == "en" and out["language_choice"]["source"] == "fallback"
+    with session_scope(settings) as s:
+        warnings = s.scalars(select(JobEvent).where(JobEvent.job_id == job_id,
+                                                    JobEvent.type == "warning")).all()
+    assert len(warnings) == 1 and "uncertain" in warnings[0].message
