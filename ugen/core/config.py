@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     simulated_latency_scale: float = 1.0
     simulated_keyframe_s: float = 0.8
     simulated_segment_s: float = 4.5
+    simulated_transient_rate: float = 0.0
+    """Share of simulated calls failing with 429/503/timeout (retried with backoff)."""
+    simulated_permanent_rate: float = 0.0
+    """Share of simulated calls failing for good (the stage fails with the reason)."""
+    simulated_policy_rate: float = 0.0
+    """Share of simulated calls refused by the content policy."""
     video_poll_interval_s: float = 0.5
 
     default_account: str = "local"

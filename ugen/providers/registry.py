@@ -29,14 +29,16 @@ class ProviderSet:
 
 
 _lock = threading.Lock()
-_cache: dict[tuple[str, str, float], ProviderSet] = {}
+_cache: dict[tuple[str, str, float, float, float, float], ProviderSet] = {}
 
 
 def build_providers(settings: Settings) -> ProviderSet:
     """The configured providers: ``local`` or ``simulated`` (local behind a latency model)."""
     if _override is not None:
         return _override
-    key = (settings.providers, str(settings.data_dir), settings.simulated_latency_scale)
+    key = (settings.providers, str(settings.data_dir), settings.simulated_latency_scale,
+           settings.simulated_transient_rate, settings.simulated_permanent_rate,
+           settings.simulated_policy_rate)
     with _lock:
         found = _cache.get(key)
         if found is None:
@@ -57,6 +59,7 @@ def _build(settings: Settings) -> ProviderSet:
     video: VideoProvider = LocalVideoProvider(voice, settings.work_dir / "video-tasks")
     if settings.providers == "simulated":
         from ugen.providers.simulated import (
+            FaultModel,
             LatencyModel,
             SimulatedKeyframeProvider,
             SimulatedVideoProvider,
@@ -67,8 +70,13 @@ def _build(settings: Settings) -> ProviderSet:
             segment_s=settings.simulated_segment_s,
             scale=settings.simulated_latency_scale,
         )
-        keyframes = SimulatedKeyframeProvider(keyframes, latency)
-        video = SimulatedVideoProvider(video, latency)
+        faults = FaultModel(
+            transient_rate=settings.simulated_transient_rate,
+            permanent_rate=settings.simulated_permanent_rate,
+            policy_rate=settings.simulated_policy_rate,
+        )
+        keyframes = SimulatedKeyframeProvider(keyframes, latency, faults)
+        video = SimulatedVideoProvider(video, latency, faults)
     elif settings.providers != "local":
         raise ValueError(f"unknown UGEN_PROVIDERS {settings.providers!r} (local, simulated)")
     return ProviderSet(
