@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,9 @@ class Settings(BaseSettings):
     """Video segments one worker process generates at once."""
     video_global_concurrency: int | None = None
     """Video segments generated at once across all workers (None: no global cap)."""
+    generation_schedule: Literal["overlap", "sequential"] = "overlap"
+    """``overlap`` starts a segment as soon as its two keyframes passed QA; ``sequential``
+    (a baseline for benchmarks) makes all keyframes first, then all segments."""
     heartbeat_interval_s: float = 5.0
     heartbeat_timeout_s: float = 60.0
     """A worker silent this long is gone; a live worker recovers its jobs."""

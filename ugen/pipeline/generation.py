@@ -185,6 +185,7 @@ def run_generation(job_id: str, run_number: int) -> dict[str, Any]:
     ctx = JobContext(job_id, run_number)
     n = ctx.options.segment_count
     poll = ctx.settings.queue_polling_interval_s
+    overlap = ctx.settings.generation_schedule == "overlap"
     keyframes: dict[int, str] = {0: ctx.outputs("init")["anchor"]}
     segments: dict[int, str] = {}
     qa: dict[str, Any] = {}
@@ -204,7 +205,9 @@ def run_generation(job_id: str, run_number: int) -> dict[str, Any]:
             segments[index] = result["key"]
             continue
         keyframes[index] = result["key"]
-        for seg in (index - 1, index):
+        if not overlap and len(keyframes) <= n:
+            continue  # the sequential baseline waits for every keyframe
+        for seg in (range(n) if not overlap else (index - 1, index)):
             if 0 <= seg < n and seg not in started and {seg, seg + 1} <= keyframes.keys():
                 started.add(seg)
                 pair = [keyframes[seg], keyframes[seg + 1]]
