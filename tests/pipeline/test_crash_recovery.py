@@ -7,12 +7,7 @@ timeout. Nothing checkpointed before the kill is generated again; the ledger bal
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,63 +15,12 @@ from dbos import DBOS
 
 from tests.core.test_credits import assert_ledger_balances
 from tests.utils.jobs import submit, wait
-from tests.utils.postgres import temporary_database
+from tests.utils.workers import Workers
 from ugen import service
-from ugen.core.config import Settings, get_settings
+from ugen.core.config import Settings
 from ugen.pipeline.workflow import workflow_id_for
-from ugen.store.db import migrate
 
 SEGMENTS = 4
-
-
-class Workers:
-    """``ugen worker`` child processes sharing the test's database."""
-
-    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
-        self.env = env
-        self.log_dir = log_dir
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(self, executor_id: str) -> None:
-        log = (self.log_dir / f"{executor_id}.log").open("ab")
-        self.procs[executor_id] = subprocess.Popen(
-            [sys.executable, "-m", "ugen.cli", "worker", "--executor-id", executor_id],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-
-    def kill(self, executor_id: str) -> None:
-        proc = self.procs.pop(executor_id)
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        self.procs.clear()
-
-
-@pytest.fixture
-def workers(settings: Settings, tmp_path: Path) -> Iterator[Workers]:
-    env = {**os.environ}
-    env.update({
-        "UGEN_PROVIDERS": "simulated",
-        "UGEN_SIMULATED_SEGMENT_S": "2.5",
-        "UGEN_SIMULATED_KEYFRAME_S": "0.4",
-        "UGEN_VIDEO_POLL_INTERVAL_S": "0.2",
-        "UGEN_HEARTBEAT_INTERVAL_S": "0.5",
-        "UGEN_HEARTBEAT_TIMEOUT_S": "4",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-    })
-    pool = Workers(env, tmp_path)
-    yield pool
-    pool.stop_all()
 
 
 def checkpointed(job_id: str) -> tuple[set[str], set[str]]:
@@ -123,23 +67,6 @@ def test_kill_worker_mid_generation_resumes_without_regenerating(
     assert 1 <= len(segments) < SEGMENTS
     workers.start("w1")  # the same executor id resumes its own jobs
     assert_nothing_regenerated(settings, job_id, keyframes, segments)
-
-
-@pytest.fixture
-def postgres_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch,
-                      workers: Workers) -> Iterator[Settings]:
-    with temporary_database() as url:
-        monkeypatch.setenv("UGEN_DATABASE_URL", url)
-        workers.env["UGEN_DATABASE_URL"] = url
-        pg = get_settings()
-        migrate(pg)
-        yield pg
-        workers.stop_all()
-        from ugen.pipeline import runtime
-        from ugen.store.db import dispose_engines
-
-        runtime.stop()
-        dispose_engines()
 
 
 @pytest.mark.postgres

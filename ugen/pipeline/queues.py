@@ -20,13 +20,18 @@ class QueueSpec:
     global_concurrency: int | None
 
 
+def _spec(name: str, worker: int | None, global_: int | None) -> QueueSpec:
+    # A worker cannot be allowed more than the whole fleet.
+    if worker is not None and global_ is not None:
+        worker = min(worker, global_)
+    return QueueSpec(name, worker, global_)
+
+
 def queue_specs(settings: Settings) -> list[QueueSpec]:
     return [
-        QueueSpec(JOBS_QUEUE, settings.worker_concurrency, None),
-        QueueSpec(IMAGE_QUEUE, settings.image_worker_concurrency,
-                  settings.image_global_concurrency),
-        QueueSpec(VIDEO_QUEUE, settings.video_worker_concurrency,
-                  settings.video_global_concurrency),
+        _spec(JOBS_QUEUE, settings.worker_concurrency, None),
+        _spec(IMAGE_QUEUE, settings.image_worker_concurrency, settings.image_global_concurrency),
+        _spec(VIDEO_QUEUE, settings.video_worker_concurrency, settings.video_global_concurrency),
     ]
 
 
@@ -34,8 +39,14 @@ _registered: dict[str, Queue] = {}
 
 
 def get_queue(name: str) -> Queue:
-    """A queue registered by :func:`register_queues` in this process."""
-    return _registered[name]
+    """A pipeline queue (registered here, or by another process in the shared database).
+
+    Recovered workflows may run before this process finished registering its queues.
+    """
+    queue = _registered.get(name) or DBOS.retrieve_queue(name)
+    if queue is None:
+        raise LookupError(f"queue {name} is not registered; start a worker first")
+    return queue
 
 
 def register_queues(settings: Settings) -> None:
