@@ -17,10 +17,11 @@ class Workers:
         self.log_dir = log_dir
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self, executor_id: str) -> None:
+    def start(self, executor_id: str, *, queues: list[str] | None = None) -> None:
         log = (self.log_dir / f"{executor_id}.log").open("ab")
+        flags = [f"--queue={q}" for q in queues or []]
         self.procs[executor_id] = subprocess.Popen(
-            [sys.executable, "-m", "ugen.cli", "worker", "--executor-id", executor_id],
+            [sys.executable, "-m", "ugen.cli", "worker", "--executor-id", executor_id, *flags],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
 

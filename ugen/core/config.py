@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     """Video segments one worker process generates at once."""
     video_global_concurrency: int | None = None
     """Video segments generated at once across all workers (None: no global cap)."""
+    media_worker_concurrency: int = 1
+    """FFmpeg-heavy stage work (concat, audio, render) one worker runs at once."""
     generation_schedule: Literal["overlap", "sequential"] = "overlap"
     """``overlap`` starts a segment as soon as its two keyframes passed QA; ``sequential``
     (a baseline for benchmarks) makes all keyframes first, then all segments."""

@@ -10,6 +10,7 @@ from ugen.core.config import Settings
 
 JOBS_QUEUE = "ugen_jobs"
 IMAGE_QUEUE = "ugen_image"
+MEDIA_QUEUE = "ugen_media"
 VIDEO_QUEUE = "ugen_video"
 
 
@@ -32,6 +33,7 @@ def queue_specs(settings: Settings) -> list[QueueSpec]:
         _spec(JOBS_QUEUE, settings.worker_concurrency, None),
         _spec(IMAGE_QUEUE, settings.image_worker_concurrency, settings.image_global_concurrency),
         _spec(VIDEO_QUEUE, settings.video_worker_concurrency, settings.video_global_concurrency),
+        _spec(MEDIA_QUEUE, settings.media_worker_concurrency, None),
     ]
 
 

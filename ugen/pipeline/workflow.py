@@ -16,17 +16,41 @@ from dbos import DBOS
 from ugen.core.types import STAGES, StageName, stage_index
 from ugen.pipeline import agents, audio, captions, complete, concat, generation, init, state
 from ugen.pipeline.context import JobCancelledError, JobContext
+from ugen.pipeline.queues import MEDIA_QUEUE, get_queue
 
 StageRunner = Callable[[str, int], dict[str, Any]]
+
+# FFmpeg-heavy stages run on the media queue, so `ugen worker --queue media` processes (on
+# machines with cores to spare) take that work while other workers wait on vendors.
+MEDIA_RUNNERS: dict[StageName, StageRunner] = {
+    "concat": concat.run_concat,
+    "audio": audio.run_audio,
+    "complete": complete.run_complete,
+}
+
+
+@DBOS.workflow()
+def media_stage_workflow(job_id: str, run_number: int, stage: str) -> dict[str, Any]:
+    """One FFmpeg-heavy stage's steps, run by whichever worker serves the media queue."""
+    return MEDIA_RUNNERS[stage](job_id, run_number)  # type: ignore[index]
+
+
+def _on_media_queue(stage: StageName) -> StageRunner:
+    def run(job_id: str, run_number: int) -> dict[str, Any]:
+        handle = get_queue(MEDIA_QUEUE).enqueue(media_stage_workflow, job_id, run_number, stage)
+        return handle.get_result()
+
+    return run
+
 
 RUNNERS: dict[StageName, StageRunner] = {
     "agents": agents.run_agents,
     "init": init.run_init,
     "generation": generation.run_generation,
-    "concat": concat.run_concat,
-    "audio": audio.run_audio,
+    "concat": _on_media_queue("concat"),
+    "audio": _on_media_queue("audio"),
     "captions": captions.run_captions,
-    "complete": complete.run_complete,
+    "complete": _on_media_queue("complete"),
 }
 
 

@@ -43,3 +43,23 @@ def test_global_limits_hold_across_two_workers(
     executors = {wf.executor_id for j in jobs
                  for wf in DBOS.list_workflows(parent_workflow_id=workflow_id_for(j, 1))}
     assert executors == {"w1", "w2"}  # both workers took work, within the shared limits
+
+
+@pytest.mark.postgres
+def test_media_worker_takes_ffmpeg_stages(
+    postgres_settings: Settings, product_image: Path, workers: Workers
+) -> None:
+    workers.start("media-1", queues=["media"])
+    workers.start("general-1", queues=["jobs", "image", "video"])
+    job_id = submit(postgres_settings, product_image, segment_count=1, aspect_ratio="1:1",
+                    music_enabled=False)
+    view = wait(postgres_settings, job_id, timeout=300)
+    assert view["status"] == "completed", view["error_message"]
+    children = DBOS.list_workflows(parent_workflow_id=workflow_id_for(job_id, 1))
+    where = {(wf.name.rsplit(".", 1)[-1], wf.executor_id) for wf in children}
+    assert where == {("media_stage_workflow", "media-1"), ("keyframe_workflow", "general-1"),
+                     ("segment_workflow", "general-1")}
+    media = [wf for wf in children if wf.name.endswith("media_stage_workflow")]
+    assert sorted(wf.input["args"][2] for wf in media) == ["audio", "complete", "concat"]
+    parent = DBOS.list_workflows(workflow_ids=[workflow_id_for(job_id, 1)])[0]
+    assert parent.executor_id == "general-1"
