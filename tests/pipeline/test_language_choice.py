@@ -38,3 +38,28 @@ def test_uncertain_language_falls_back_with_warning(settings: Settings,
         warnings = s.scalars(select(JobEvent).where(JobEvent.job_id == job_id,
                                                     JobEvent.type == "warning")).all()
     assert len(warnings) == 1 and "uncertain" in warnings[0].message
+
+
+def test_chinese_script_gets_segmented_caption_words(settings: Settings,
+                                                     product_image: Path) -> None:
+    import json
+
+    from ugen.store.artifacts import LocalArtifactStore
+
+    start_worker(settings)
+    script = "说真的，这款精华两周就改变了我的皮肤！"
+    job_id = submit(settings, product_image, custom_script=script, segment_count=1,
+                    segment_duration=8,
+                    stop_at_stage="captions", music_enabled=False, aspect_ratio="1:1")
+    view = wait(settings, job_id)
+    assert view["status"] == "stopped", view["error_message"]
+    assert stage(view, "agents")["outputs"]["language"] == "zh"
+    store = LocalArtifactStore(settings.artifacts_dir)
+    data = json.loads(store.path(stage(view, "audio")["outputs"]["words"]).read_text("utf-8"))
+    texts = [w["text"] for w in data["words"]]
+    assert "".join(texts) == script
+    assert "精华" in texts and len(texts) >= 6
+    starts = [w["start"] for w in data["words"]]
+    assert starts == sorted(starts)
+    ass = store.path(stage(view, "captions")["outputs"]["subtitles"]).read_text("utf-8")
+    assert "Noto Sans CJK SC" in ass

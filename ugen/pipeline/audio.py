@@ -13,6 +13,7 @@ from typing import Any
 
 from dbos import DBOS
 
+from ugen.captions.words import UNSPACED, retime, split_words
 from ugen.media.audio import mix_voice_and_music, place_on_timeline
 from ugen.pipeline.agents import load_script
 from ugen.pipeline.context import JobContext
@@ -33,7 +34,8 @@ def voice_step(job_id: str, run_number: int) -> dict[str, Any]:
     voice = opts.resolved_voice()
     clips = []
     words = []
-    for line, offset in zip(script.lines, offsets, strict=True):
+    ends = [*offsets[1:], duration]
+    for line, offset, slot_end in zip(script.lines, offsets, ends, strict=True):
         out = work / f"line_{line.segment_index:02d}.wav"
         speech = call_with_retries(partial(
             ctx.providers.voice.synthesize, line.text, language=script.language, voice=voice,
@@ -41,9 +43,18 @@ def voice_step(job_id: str, run_number: int) -> dict[str, Any]:
         ctx.record_call("voice", f"line_{line.segment_index:02d}", units=len(line.text),
                         unit="character")
         clips.append((speech.path, offset))
+        overrun = offset + speech.duration_s - slot_end
+        if overrun > 0.05:
+            ctx.event("warning", stage="audio", dedupe=f"overrun{line.segment_index}",
+                      message=f"line {line.segment_index} runs {overrun:.1f} s past its "
+                              "segment; shorten the script or raise segment_duration",
+                      data={"segment": line.segment_index, "overrun_s": round(overrun, 2)})
+        timed = speech.words
+        if script.language in UNSPACED:  # caption words, not the speech engine's runs
+            timed = tuple(retime(speech.words, split_words(line.text, script.language)))
         words += [
             {"text": w.text, "start": round(w.start + offset, 4), "end": round(w.end + offset, 4)}
-            for w in speech.words
+            for w in timed
             if w.start + offset < duration
         ]
     track = ctx.key("audio/voice.wav")
