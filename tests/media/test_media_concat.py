@@ -127,3 +127,33 @@ def test_concat_segments_corrupt_segment_raises_naming_it(
     assert caught.value.index == 2 and caught.value.path == bad
     assert "segment 2" in str(caught.value) and "bad_segment.mp4" in str(caught.value)
     assert not (tmp_path / "j.mkv").exists()
+
+
+def test_concat_segments_variable_frame_rate_and_4k_inputs(make_video: VideoFactory,
+                                                           tmp_path: Path) -> None:
+    from ugen.media.runner import run_ffmpeg
+
+    # A variable-frame-rate segment: frames kept at irregular times, timestamps preserved.
+    vfr = tmp_path / "vfr.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size={W}x{H}:rate=30:duration=1.5",
+                "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000:duration=1.5",
+                "-vf", "select='not(mod(n\\,3))+not(mod(n\\,5))',setpts=PTS",
+                "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac",
+                str(vfr)])
+    vfr_info = probe(vfr, count_frames=True)
+    assert vfr_info.video is not None and vfr_info.video.frames is not None
+    assert vfr_info.video.frames < 45  # frames really are missing: the rate varies
+    big = make_video("uhd.mp4", size="3840x2160", duration=0.5)
+    result = concat_segments([vfr, big], tmp_path / "joined.mkv", width=W, height=H, fps=FPS)
+    # The VFR segment is retimed to a constant rate over its video's real duration (its last
+    # frame at 1.4 s, shown for one frame), the 4K one scaled down to the output size.
+    assert vfr_info.video.duration is not None
+    vfr_frames = round(vfr_info.video.duration * FPS)
+    assert vfr_frames in (43, 44, 45)
+    assert result.frame_count == vfr_frames + 15
+    assert result.segment_offsets_s == pytest.approx((0.0, vfr_frames / FPS))
+    info = probe(result.path, count_frames=True)
+    assert info.video is not None and info.video.frames == result.frame_count
+    assert (info.video.width, info.video.height) == (W, H)
+    samples = decode_audio(result.path, channels=2)
+    assert len(samples) == round(result.frame_count / FPS * 48000)
