@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 
 import ugen
 from ugen.api.errors import error_response, register_error_handlers
-from ugen.api.routes import api_router
+from ugen.api.routes import api_router, tenants
 from ugen.core.config import Settings, get_settings
 from ugen.pipeline import runtime
 from ugen.store.db import migrate
@@ -93,4 +93,5 @@ def create_app(settings: Settings | None = None, *, runtime_role: Runtime | None
         return await call_next(request)
 
     app.include_router(api_router, prefix=API_PREFIX)
+    app.include_router(tenants.router, prefix=API_PREFIX)
     return app

@@ -80,6 +80,18 @@ class Settings(BaseSettings):
     x264_crf: int = 20
     ffmpeg_timeout_s: float = 900.0
 
+    allow_private_urls: bool = False
+    """For local development and tests only: accept ``http://`` webhook URLs and hosts that
+    resolve to loopback, private, link-local or metadata addresses."""
+    webhook_backoff_s: float = 1.0
+    """Wait before the first webhook retry; it doubles after every failed attempt."""
+    webhook_max_attempts: int = 8
+    """Attempts of one webhook delivery (the first one included) before it is abandoned."""
+    webhook_timeout_s: float = 10.0
+    """A receiver must answer 2xx within this time."""
+    webhook_worker_concurrency: int = 8
+    """Webhook deliveries one worker process sends at once."""
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -12,6 +12,7 @@ JOBS_QUEUE = "ugen_jobs"
 IMAGE_QUEUE = "ugen_image"
 MEDIA_QUEUE = "ugen_media"
 VIDEO_QUEUE = "ugen_video"
+WEBHOOKS_QUEUE = "ugen_webhooks"
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ def queue_specs(settings: Settings) -> list[QueueSpec]:
         _spec(IMAGE_QUEUE, settings.image_worker_concurrency, settings.image_global_concurrency),
         _spec(VIDEO_QUEUE, settings.video_worker_concurrency, settings.video_global_concurrency),
         _spec(MEDIA_QUEUE, settings.media_worker_concurrency, None),
+        _spec(WEBHOOKS_QUEUE, settings.webhook_worker_concurrency, None),
     ]
 
 

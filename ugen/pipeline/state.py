@@ -16,6 +16,7 @@ from ugen.core.types import STAGES, StageName, progress_at_stage_start, stage_in
 from ugen.store import jobs as job_store
 from ugen.store import ledger
 from ugen.store.db import session_scope
+from ugen.webhooks.delivery import notify_job_ended
 
 
 def _now() -> Any:
@@ -85,8 +86,23 @@ def _settle(s: Any, job_id: str, run_number: int, *, status: str, **fields: Any)
     return True
 
 
-@DBOS.step()
 def stage_failed_step(job_id: str, run_number: int, stage: StageName, error: str) -> None:
+    """The stage failed: record it and settle (a step), then queue the ``job.failed`` webhook."""
+    _stage_failed_step(job_id, run_number, stage, error)
+    notify_job_ended(job_id, run_number)
+
+
+def job_finished_step(job_id: str, run_number: int, status: str) -> None:
+    """End the job (a step), then queue the ``job.completed`` webhook when it completed."""
+    _job_finished_step(job_id, run_number, status)
+    if status == "completed":
+        notify_job_ended(job_id, run_number)
+
+
+# The steps keep their original DBOS names, so workflows recorded before the webhook hooks
+# replay them unchanged.
+@DBOS.step(name="stage_failed_step")
+def _stage_failed_step(job_id: str, run_number: int, stage: StageName, error: str) -> None:
     message = f"{stage} failed: {error}"
     with session_scope(get_settings()) as s:
         job_store.set_stage(s, job_id, stage, status="failed", finished_at=_now(), error=message)
@@ -97,8 +113,8 @@ def stage_failed_step(job_id: str, run_number: int, stage: StageName, error: str
                                 dedupe_key=f"{job_id}:{run_number}:failed")
 
 
-@DBOS.step()
-def job_finished_step(job_id: str, run_number: int, status: str) -> None:
+@DBOS.step(name="job_finished_step")
+def _job_finished_step(job_id: str, run_number: int, status: str) -> None:
     """``completed`` (with the final artifacts) or ``stopped`` (stop_at_stage reached)."""
     with session_scope(get_settings()) as s:
         fields: dict[str, Any] = {}
