@@ -97,6 +97,12 @@ def test_invalid_parameters_are_422_naming_the_field(
     r = post(product_image_url="ugen://uploads/00000000-0000-4000-8000-000000000000")
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["body", "product_image_url"]
+    for hook in ("http://127.0.0.1:9/hook", "https://169.254.169.254/x", "ftp://example.com"):
+        r = post(webhook_url=hook)
+        assert r.status_code == 422, hook
+        assert r.json()["detail"][0]["loc"] == ["body", "webhook_url"]
+    balance = client.get("/api/v1/credits/balance", headers=headers(key)).json()
+    assert balance["credit_reserved"] == 0  # no refused request moved credits
 
 
 def test_another_accounts_job_and_upload_are_404(

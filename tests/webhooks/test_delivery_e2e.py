@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +13,10 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import SMALL_JOB, headers, png_bytes
 from tests.webhooks.conftest import Receiver
+from ugen import service
 from ugen.api.main import create_app
 from ugen.core.config import Settings, get_settings
+from ugen.core.schemas import JobOptions
 from ugen.core.types import TERMINAL_STATUSES
 from ugen.pipeline.worker import start_worker
 from ugen.providers import registry
@@ -185,16 +188,31 @@ def test_gives_up_after_max_attempts_and_never_sends_twice(
 
 
 def test_private_per_job_url_refused_at_delivery(
-        settings: Settings, account: tuple[str, str], receiver: Callable[..., Receiver]
-        ) -> None:
-    """Without UGEN_ALLOW_PRIVATE_URLS a loopback per-job URL is never called."""
-    _, key = account
+        settings: Settings, account: tuple[str, str], receiver: Callable[..., Receiver],
+        tmp_path: Path) -> None:
+    """Without UGEN_ALLOW_PRIVATE_URLS a loopback per-job URL is never called.
+
+    The API refuses such a URL at creation; a job submitted another way (the service layer,
+    as the CLI does) is still checked again when the webhook is sent.
+    """
+    account_id, key = account
     rec = receiver(None, [])
     base = registry.build_providers(settings)
     registry.set_override(dataclasses.replace(base, keyframes=FailingKeyframes()))
     with TestClient(create_app(settings)) as c:
         start_worker(settings)
-        job_id = _create_job(c, key, webhook_url=rec.url)
+        uploaded = c.post("/api/v1/uploads/product-image", headers=headers(key),
+                          files={"file": ("photo.png", png_bytes(), "image/png")})
+        refused = c.post("/api/v1/jobs", headers=headers(key),
+                         json={**JOB, "product_image_url": uploaded.json()["url"],
+                               "webhook_url": rec.url})
+        assert refused.status_code == 422
+        assert refused.json()["detail"][0]["loc"] == ["body", "webhook_url"]
+        image = tmp_path / "product.png"
+        image.write_bytes(png_bytes())
+        options = JobOptions.model_validate({**JOB, "webhook_url": rec.url})
+        job_id = service.submit_job(settings, account_id=account_id, options=options,
+                                    image=image)
         assert _wait_job(c, key, job_id)["status"] == "failed"
         items = _wait_attempts(c, key, job_id, lambda it: bool(it) and
                                it[-1]["state"] == "failed")

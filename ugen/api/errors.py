@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -89,3 +90,10 @@ def register_error_handlers(app: FastAPI) -> None:
                      service.IdempotencyConflictError, ledger.InsufficientCreditsError,
                      Exception):
         app.add_exception_handler(exc_type, handle_error)
+
+
+def field_error(field: str, message: str, value: object) -> RequestValidationError:
+    """A 422 in FastAPI's ``detail`` shape naming one body field (for checks done in routes)."""
+    return RequestValidationError([{
+        "type": "value_error", "loc": ("body", field),
+        "msg": f"Value error, {field} {message}", "input": value}])

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ugen import service
 from ugen.api.deps import AccountDep, SettingsDep
-from ugen.api.errors import ApiError
+from ugen.api.errors import ApiError, field_error
 from ugen.api.routes.uploads import resolve_upload
 from ugen.api.schemas import (
     ErrorPublic,
@@ -31,6 +31,7 @@ from ugen.store import jobs as job_store
 from ugen.store.artifacts import LocalArtifactStore
 from ugen.store.db import session_scope
 from ugen.store.models import Job, JobStage
+from ugen.webhooks.urls import UnsafeWebhookUrlError, check_webhook_url
 
 router = APIRouter(prefix="/jobs", tags=["jobs"],
                    responses={401: {"model": ErrorPublic}, 404: {"model": ErrorPublic}})
@@ -89,6 +90,11 @@ def load_job(settings: Settings, account: str, job_id: str) -> JobPublic:
 def create_job(body: JobCreate, response: Response, settings: SettingsDep,
                account: AccountDep) -> JobPublic:
     """Create a job: validate, price, reserve credits and queue it."""
+    if body.webhook_url is not None:
+        try:
+            check_webhook_url(body.webhook_url, allow_private=settings.allow_private_urls)
+        except UnsafeWebhookUrlError as err:
+            raise field_error("webhook_url", str(err), body.webhook_url) from err
     image = resolve_upload(settings, account, body.product_image_url)
     options = body.to_options()
     if body.idempotency_key is not None:

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
 from ugen.api.deps import AccountDep, SettingsDep
+from ugen.api.errors import field_error
 from ugen.api.schemas import ErrorPublic, as_utc, total_pages
 from ugen.store.db import session_scope
 from ugen.store.models import WebhookDelivery
@@ -75,9 +75,7 @@ def _put(body: WebhookConfigIn, settings: SettingsDep, account: str) -> WebhookC
     try:
         check_webhook_url(body.webhook_url, allow_private=settings.allow_private_urls)
     except UnsafeWebhookUrlError as err:
-        raise RequestValidationError([{
-            "type": "value_error", "loc": ("body", "webhook_url"),
-            "msg": f"Value error, webhook_url {err}", "input": body.webhook_url}]) from err
+        raise field_error("webhook_url", str(err), body.webhook_url) from err
     with session_scope(settings) as s:
         store.set_config(s, account, body.webhook_url, body.webhook_secret)
     return _config(settings, account)
