@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ugen.core.config import Settings
 from ugen.core.estimate import Estimate
-from ugen.core.schemas import JobOptions, options_from_params
+from ugen.core.schemas import JobOptions
 from ugen.core.types import (
     STAGES,
     TERMINAL_STATUSES,
@@ -31,6 +31,7 @@ from ugen.store import jobs as job_store
 from ugen.store import ledger
 from ugen.store.artifacts import LocalArtifactStore
 from ugen.store.db import session_scope
+from ugen.store.models import utcnow
 
 
 class JobNotFoundError(LookupError):
@@ -156,7 +157,6 @@ def retry_job(settings: Settings, job_id: str, from_stage: str | None = None) ->
         if stage_index(start) > stage_index(limit):
             raise JobStateError(f"cannot retry from {start}: {limit} has not completed; "
                                 f"retry from {limit} or an earlier stage")
-        options = options_from_params(job.params)
         if start == "prepare":
             store = LocalArtifactStore(settings.artifacts_dir)
             image = store.path(job_store.get_stage(s, job_id, "prepare").outputs["product_image"])
@@ -173,7 +173,7 @@ def retry_job(settings: Settings, job_id: str, from_stage: str | None = None) ->
                                     credits_used=0)
         if start == "prepare":
             job_store.set_stage(s, job_id, "prepare", status="completed", run_number=run,
-                                started_at=job_store.now(), finished_at=job_store.now(),
+                                started_at=utcnow(), finished_at=utcnow(),
                                 outputs=job_store.get_stage(s, job_id, "prepare").outputs)
         job_store.set_job_fields(
             s, job_id, only_if_active=False, status="queued", run_number=run,
@@ -185,7 +185,6 @@ def retry_job(settings: Settings, job_id: str, from_stage: str | None = None) ->
         job_store.add_event(s, job_id, "job_retried", run_number=run, stage=start,
                             message=f"retry from {start}; {amount} credits reserved",
                             data={"from_stage": start, "credits_reserved": amount})
-    _ = options
     _enqueue(job_id, run, "agents" if start == "prepare" else start)
     return {"job_id": job_id, "from_stage": start, "run_number": run,
             "credits_reserved": amount}

@@ -19,9 +19,7 @@ def concat_step(job_id: str, run_number: int) -> dict[str, Any]:
     width, height = opts.output_size
     key = ctx.key("concat/video.mkv")
     with ctx.store.writing(key) as tmp:
-        result = concat_segments(segments, tmp.with_suffix(".mkv"), width=width, height=height,
-                                 fps=opts.model.fps)
-        result.path.replace(tmp)
+        result = concat_segments(segments, tmp, width=width, height=height, fps=opts.model.fps)
     return {
         "video": key,
         "duration_s": result.duration_s,

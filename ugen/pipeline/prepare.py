@@ -21,7 +21,7 @@ from ugen.store import jobs as job_store
 from ugen.store import ledger
 from ugen.store.artifacts import LocalArtifactStore
 from ugen.store.db import session_scope
-from ugen.store.models import Job
+from ugen.store.models import Job, utcnow
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 
@@ -112,7 +112,7 @@ def prepare_job(
         ledger.reserve(s, account_id, job_id, cost.total, key=f"{job_id}:1:reserve",
                        description="job estimate")
         store.put_file(image_key, image)
-        now = job_store.now()
+        now = utcnow()
         job_store.set_stage(
             s, job_id, "prepare", status="completed", run_number=1, started_at=now,
             finished_at=now, credits_used=cost.by_stage()["prepare"],

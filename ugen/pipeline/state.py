@@ -16,11 +16,8 @@ from ugen.core.types import STAGES, StageName, progress_at_stage_start, stage_in
 from ugen.store import jobs as job_store
 from ugen.store import ledger
 from ugen.store.db import session_scope
+from ugen.store.models import utcnow
 from ugen.webhooks.delivery import notify_job_ended
-
-
-def _now() -> Any:
-    return job_store.now()
 
 
 @DBOS.step()
@@ -31,7 +28,7 @@ def begin_run_step(job_id: str, run_number: int) -> bool:
         if job is None or job.status == "cancelled" or job.cancel_requested:
             return False
         job_store.set_job_fields(s, job_id, status="running",
-                                 started_at=job.started_at or _now())
+                                 started_at=job.started_at or utcnow())
         job_store.add_event(s, job_id, "job_started", run_number=run_number,
                             message=f"run {run_number} started",
                             dedupe_key=f"{job_id}:{run_number}:started")
@@ -45,7 +42,7 @@ def stage_started_step(job_id: str, run_number: int, stage: StageName) -> None:
             return
         job_store.raise_progress(s, job_id, progress_at_stage_start(stage))
         job_store.set_stage(s, job_id, stage, status="running", run_number=run_number,
-                            started_at=_now(), finished_at=None, error=None)
+                            started_at=utcnow(), finished_at=None, error=None)
         job_store.add_event(s, job_id, "stage_started", run_number=run_number, stage=stage,
                             message=f"{stage} started",
                             dedupe_key=f"{job_id}:{run_number}:{stage}:started")
@@ -58,7 +55,7 @@ def stage_completed_step(job_id: str, run_number: int, stage: StageName,
         job = job_store.get_job(s, job_id)
         assert job is not None
         used = Estimate.from_dict(job.estimate).by_stage()[stage]
-        job_store.set_stage(s, job_id, stage, status="completed", finished_at=_now(),
+        job_store.set_stage(s, job_id, stage, status="completed", finished_at=utcnow(),
                             outputs=outputs, credits_used=used, error=None)
         nxt = stage_index(stage) + 1
         if nxt < len(STAGES):
@@ -72,7 +69,7 @@ def _settle(s: Any, job_id: str, run_number: int, *, status: str, **fields: Any)
     """End the run: consume what this run's finished stages used, release the rest."""
     job = job_store.get_job(s, job_id)
     assert job is not None
-    if not job_store.set_job_fields(s, job_id, status=status, finished_at=_now(), **fields):
+    if not job_store.set_job_fields(s, job_id, status=status, finished_at=utcnow(), **fields):
         return False
     stages = job_store.get_stages(s, job_id)
     used = sum(st.credits_used for st in stages
@@ -105,7 +102,7 @@ def job_finished_step(job_id: str, run_number: int, status: str) -> None:
 def _stage_failed_step(job_id: str, run_number: int, stage: StageName, error: str) -> None:
     message = f"{stage} failed: {error}"
     with session_scope(get_settings()) as s:
-        job_store.set_stage(s, job_id, stage, status="failed", finished_at=_now(), error=message)
+        job_store.set_stage(s, job_id, stage, status="failed", finished_at=utcnow(), error=message)
         if _settle(s, job_id, run_number, status="failed", error_stage=stage,
                    error_message=message):
             job_store.add_event(s, job_id, "job_failed", run_number=run_number, stage=stage,
@@ -138,7 +135,7 @@ def cancel_job_state(job_id: str, *, reason: str = "cancelled by user") -> bool:
         run = job.run_number
         for st in job_store.get_stages(s, job_id):
             if st.status == "running":
-                job_store.set_stage(s, job_id, st.stage, status="cancelled", finished_at=_now())
+                job_store.set_stage(s, job_id, st.stage, status="cancelled", finished_at=utcnow())
         ok = _settle(s, job_id, run, status="cancelled", error_message=reason)
         if ok:
             job_store.add_event(s, job_id, "job_cancelled", run_number=run, message=reason,

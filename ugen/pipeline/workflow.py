@@ -90,13 +90,8 @@ def job_workflow(job_id: str, run_number: int, from_stage: str) -> str:
 
 
 @DBOS.step()
-def _stop_at_stage_step(job_id: str, run_number: int) -> str | None:
-    return JobContext(job_id, run_number).options.stop_at_stage
-
-
 def _stop_at_stage(job_id: str, run_number: int) -> StageName | None:
-    value = _stop_at_stage_step(job_id, run_number)
-    return value  # type: ignore[return-value]
+    return JobContext(job_id, run_number).options.stop_at_stage
 
 
 def workflow_id_for(job_id: str, run_number: int) -> str:

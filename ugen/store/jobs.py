@@ -6,7 +6,6 @@ already finished is never moved back, and ``progress_percent`` never decreases w
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -124,10 +123,6 @@ def count_calls(session: Session, job_id: str) -> dict[tuple[str, str], int]:
         .group_by(ProviderCall.capability, ProviderCall.item)
     )
     return {(c, i): int(n) for c, i, n in rows}
-
-
-def now() -> datetime:
-    return utcnow()
 
 
 def find_job_by_idempotency_key(session: Session, account_id: str, key: str) -> Job | None:
