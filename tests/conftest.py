@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,11 @@ from ugen.core.config import Settings, get_settings
 from ugen.pipeline import runtime
 from ugen.providers import registry
 from ugen.store.db import dispose_engines, migrate
+
+# A developer's own configuration (vendor keys above all) never reaches the tests: each test
+# sets what it needs.
+for _name in [n for n in os.environ if n.startswith("UGEN_")]:
+    del os.environ[_name]
 
 
 @pytest.fixture

@@ -205,16 +205,15 @@ def worker(
     settings = get_settings()
     if executor_id:
         settings = settings.model_copy(update={"executor_id": executor_id})
-    from ugen.pipeline.queues import queue_specs
+    from ugen.pipeline.queues import queue_names
     from ugen.pipeline.worker import start_worker
 
     names = None
     if queue:
-        known = {spec.name.removeprefix("ugen_"): spec.name for spec in queue_specs(settings)}
-        unknown = [q for q in queue if q not in known]
-        if unknown:
-            fail(f"unknown --queue {', '.join(unknown)}; choose from {', '.join(known)}", 2)
-        names = [known[q] for q in queue]
+        try:
+            names = queue_names(settings, queue)
+        except ValueError as exc:
+            fail(str(exc), 2)
     beat = start_worker(settings, queues=names)
     err_console.print(f"worker {beat.executor_id} ready (Ctrl-C to stop)")
     stop = {"now": False}
@@ -250,6 +249,7 @@ def show(job: JobArg, as_json: Annotated[bool, typer.Option("--json")] = False) 
     except service.JobNotFoundError:
         fail(f"no job {job}")
     if as_json:
+        view["usage"] = service.job_usage(settings, job)
         print(json.dumps(view, indent=2, default=str))
         return
     console.print(f"[bold]{view['job_id']}[/]  {view['product_name']}  ({view['video_model']})")
@@ -270,6 +270,14 @@ def show(job: JobArg, as_json: Annotated[bool, typer.Option("--json")] = False) 
             qt.add_row(item, f"{v['score']:.2f}", "yes" if v["passed"] else "no",
                        str(v.get("attempts", 1)), ", ".join(v["categories"]))
         console.print(qt)
+    usage = service.job_usage(settings, job)
+    if usage:
+        ut = Table("capability", "estimated", "actual", "unit", "calls", "providers")
+        for capability, u in usage.items():
+            est = "" if u["estimated_units"] is None else f"{u['estimated_units']:g}"
+            ut.add_row(capability, est, f"{u['units']:g}", u["unit"], str(u["calls"]),
+                       ", ".join(u["providers"]))
+        console.print(ut)
     console.print(f"credits: estimate {view['estimate']['total']}, reserved "
                   f"{view['credits_reserved']}, consumed {view['credits_consumed']}")
     if view["final_video_path"]:
@@ -346,6 +354,27 @@ def models(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
                       m.resolution, "yes" if m.supports_sound else "no",
                       f"{m.credits_per_unit}/{m.pricing_unit}")
     console.print(table)
+
+
+@app.command()
+def doctor(
+    check_network: Annotated[bool, typer.Option("--check-network", help="Make a cheap authenticated call to each vendor whose keys are present.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds allowed per network check.")] = 5.0,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Which provider serves each capability, whether its keys are present (never shown) and, with --check-network, whether the vendor accepts them."""
+    from ugen.providers.doctor import diagnose
+
+    reports = diagnose(get_settings(), check_network=check_network, timeout_s=timeout)
+    if as_json:
+        print(json.dumps([r.to_dict() for r in reports], indent=2))
+    else:
+        table = Table("capability", "provider", "keys", "network", "detail")
+        for r in reports:
+            table.add_row(r.capability, r.provider, r.keys, r.network, r.detail)
+        console.print(table)
+    if any(r.network in ("refused", "unreachable") for r in reports):
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -13,7 +13,7 @@ from dbos import DBOS, SetWorkflowID
 from sqlalchemy.exc import IntegrityError
 
 from ugen.core.config import Settings
-from ugen.core.estimate import Estimate
+from ugen.core.estimate import Estimate, expected_usage
 from ugen.core.schemas import JobOptions
 from ugen.core.types import (
     STAGES,
@@ -31,6 +31,7 @@ from ugen.store import jobs as job_store
 from ugen.store import ledger
 from ugen.store.artifacts import LocalArtifactStore
 from ugen.store.db import session_scope
+from ugen.store.limits import JobLimits
 from ugen.store.models import utcnow
 
 
@@ -58,11 +59,16 @@ def _enqueue(job_id: str, run_number: int, from_stage: str) -> str:
     return wfid
 
 
-def submit_job(settings: Settings, *, account_id: str, options: JobOptions, image: Path) -> str:
-    """Validate, reserve and queue a job; return its id (``prepare`` is done on return)."""
+def submit_job(settings: Settings, *, account_id: str, options: JobOptions, image: Path,
+               limits: JobLimits | None = None) -> str:
+    """Validate, reserve and queue a job; return its id (``prepare`` is done on return).
+
+    ``limits``: the account's job limits to enforce (the API's; the CLI has none).
+    """
     if runtime.active_role() is None:
         runtime.start(settings, role="client")
-    job, _ = prepare_job(settings, account_id=account_id, options=options, image=image)
+    job, _ = prepare_job(settings, account_id=account_id, options=options, image=image,
+                         limits=limits)
     wfid = _enqueue(job.id, 1, "agents")
     with session_scope(settings) as s:
         job_store.set_job_fields(s, job.id, workflow_id=wfid)
@@ -89,7 +95,8 @@ def _idempotent_match(settings: Settings, account_id: str, key: str,
 
 
 def submit_job_once(settings: Settings, *, account_id: str, options: JobOptions, image: Path,
-                    idempotency_key: str, request_hash: str) -> tuple[str, bool]:
+                    idempotency_key: str, request_hash: str,
+                    limits: JobLimits | None = None) -> tuple[str, bool]:
     """Like :func:`submit_job`, at most once per ``idempotency_key`` of the account.
 
     Returns:
@@ -103,7 +110,8 @@ def submit_job_once(settings: Settings, *, account_id: str, options: JobOptions,
         return existing, False
     if runtime.active_role() is None:
         runtime.start(settings, role="client")
-    job, _ = prepare_job(settings, account_id=account_id, options=options, image=image)
+    job, _ = prepare_job(settings, account_id=account_id, options=options, image=image,
+                         limits=limits)
     try:
         with session_scope(settings) as s:
             job_store.set_job_fields(s, job.id, idempotency_key=idempotency_key,
@@ -254,3 +262,29 @@ def job_view(settings: Settings, job_id: str) -> dict[str, Any]:
         "error_message": job.error_message,
         "params": job.params,
     }
+
+
+def job_usage(settings: Settings, job_id: str) -> dict[str, dict[str, Any]]:
+    """Estimated versus actual billable units of a job, per capability.
+
+    Each entry: ``estimated_units`` (None where the plan cannot tell, like voice characters
+    before the script exists), ``units``, ``unit``, ``calls`` and the ``providers`` that
+    served them.
+    """
+    with session_scope(settings) as s:
+        job = job_store.get_job(s, job_id)
+        if job is None:
+            raise JobNotFoundError(job_id)
+        actual = job_store.usage(s, job_id)
+        params = dict(job.params)
+    expected = expected_usage(JobOptions.model_validate(params))
+    rows: dict[str, dict[str, Any]] = {}
+    for capability in sorted({*expected, *actual}):
+        found = actual.get(capability, {})
+        estimated, unit = expected.get(capability, (None, found.get("unit", "call")))
+        if found and found["unit"] != unit:
+            estimated = None  # billed in another unit (a vendor's tokens, not calls)
+        rows[capability] = {"estimated_units": estimated, "units": found.get("units", 0.0),
+                            "unit": found.get("unit", unit), "calls": found.get("calls", 0),
+                            "providers": found.get("providers", [])}
+    return rows

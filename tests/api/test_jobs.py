@@ -92,8 +92,8 @@ def test_invalid_parameters_are_422_naming_the_field(
     r = client.post(JOBS, headers=headers(key), json={"product_name": "P"})
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["body", "product_image_url"]
-    r = post(product_image_url="https://example.com/p.png")
-    assert r.status_code == 422 and "only images uploaded" in r.text
+    r = post(product_image_url="ftp://example.com/p.png")
+    assert r.status_code == 422 and "absolute http(s) URL" in r.text
     r = post(product_image_url="ugen://uploads/00000000-0000-4000-8000-000000000000")
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["body", "product_image_url"]

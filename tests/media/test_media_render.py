@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 from media_kit import FAST_H264, FPS, H, VideoFactory, W, decode_audio, decode_gray
 
+from ugen.media.concat import concat_segments, plan_concat
 from ugen.media.errors import InvalidMediaError
 from ugen.media.probe import probe
-from ugen.media.render import extract_poster, render_final, verify_output
+from ugen.media.render import extract_poster, render_final, render_plan, verify_output
 from ugen.media.runner import ffmpeg_argv, run_capture, run_ffmpeg
+from ugen.media.subtitle_colours import bt601_input, for_bt709_frames
 from ugen.media.verify import is_faststart
 
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
@@ -145,3 +147,46 @@ def test_verify_output_wrong_expectations_all_listed(tmp_path: Path) -> None:
     for reason in ("size 320x568, not 1080x1920", "expected 3.000 s", "no audio stream",
                    "colour tags", "moov box"):
         assert reason in message
+
+
+def _yuv444(path: Path, frame: int) -> np.ndarray:
+    """Frame ``frame`` as (Y, U, V) planes at full size, raw code values."""
+    out, _ = run_capture(ffmpeg_argv(["-i", str(path), "-vf", f"select=eq(n\\,{frame})",
+                                      "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "yuv444p",
+                                      "pipe:1"]))
+    return np.frombuffer(out, np.uint8).reshape(3, H, W).astype(np.float32)
+
+
+def test_for_bt709_frames_colours_compensated_alpha_kept() -> None:
+    assert bt601_input((255, 255, 255)) == (255, 255, 255) and bt601_input((0, 0, 0)) == (0, 0, 0)
+    assert bt601_input((128, 128, 128)) == (128, 128, 128)
+    text = r"Style: A,F,48,&H0000FFFF,&H80FFFFFF {\c&H00FFFF&\1a&HFF&}"
+    assert for_bt709_frames(text) == r"Style: A,F,48,&H000BFFFD,&H80FFFFFF {\c&H0BFFFD&\1a&HFF&}"
+
+
+def test_render_plan_from_segments_matches_intermediate_render(tmp_path: Path) -> None:
+    subs = tmp_path / "subs.ass"
+    subs.write_text(ASS.replace("&H00FFFFFF", "&H0000FFFF"))  # a yellow caption
+    red, gray = _solid(tmp_path / "red.mp4", "red", 0.5), _solid(tmp_path / "g.mp4", "gray", 1.0)
+    audio = _wav(tmp_path / "a.wav", 1.5)
+    plan = plan_concat([red, gray], width=W, height=H, fps=FPS)
+    out = render_plan(plan, audio, tmp_path / "direct.mp4", subtitles=subs, fonts_dir=FONTS)
+    joined = concat_segments([red, gray], tmp_path / "j.mkv", width=W, height=H, fps=FPS)
+    via = render_final(joined.path, audio, tmp_path / "via.mp4", width=W, height=H, fps=FPS,
+                       subtitles=subs, fonts_dir=FONTS)
+
+    info = verify_output(out, width=W, height=H, expected_duration_s=plan.duration_s, fps=FPS)
+    assert info.video is not None and info.video.profile == "High"
+    counted = probe(out, count_frames=True).video
+    assert counted is not None and counted.frames == plan.frame_count == 45
+    assert plan.transition_frames == (4,)  # red to gray is a jump: crossfaded
+    assert len(decode_audio(out)) == pytest.approx(1.5 * 48000, abs=1024)
+    # the same pixels as rendering the lossless intermediate (BT.709 red under the caption)
+    assert _first_frame_yuv(out) == pytest.approx(_first_frame_yuv(via), abs=1.5)
+    direct, reference = decode_gray(out), decode_gray(via)
+    assert np.abs(direct - reference).mean() < 1.0
+    # the caption drawn on YUV has the colour the RGB path gives it
+    lower = (slice(None), slice(H - 160, H - 40))
+    caption, expected = _yuv444(out, 20)[lower], _yuv444(via, 20)[lower]
+    assert np.abs(caption - expected).mean(axis=(1, 2)).max() < 2.0
+    assert expected[1].min() < 60  # yellow really is there: low U

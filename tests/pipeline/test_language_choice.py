@@ -61,5 +61,8 @@ def test_chinese_script_gets_segmented_caption_words(settings: Settings,
     assert "精华" in texts and len(texts) >= 6
     starts = [w["start"] for w in data["words"]]
     assert starts == sorted(starts)
-    ass = store.path(stage(view, "captions")["outputs"]["subtitles"]).read_text("utf-8")
+    captions = stage(view, "captions")["outputs"]
+    assert captions["alignment"] == "speech-activity"  # aligned to the voice track
+    assert captions["words"] == len(texts)
+    ass = store.path(captions["subtitles"]).read_text("utf-8")
     assert "Noto Sans CJK SC" in ass

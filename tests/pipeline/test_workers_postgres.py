@@ -36,7 +36,7 @@ def test_global_limits_hold_across_two_workers(
     at = {(e.job_id, e.type, e.data.get("index")): e.created_at for e in rows}
     keyframes = [(at[(j, "keyframe_started", i)], at[(j, "keyframe_completed", i)])
                  for j in jobs for i in range(1, 4)]
-    segments = [(at[(j, "segment_submitted", i)], at[(j, "segment_completed", i)])
+    segments = [(at[(j, "segment_submitted", i)], at[(j, "segment_rendered", i)])
                 for j in jobs for i in range(3)]
     assert _most_at_once(keyframes) == 1
     assert _most_at_once(segments) <= 2

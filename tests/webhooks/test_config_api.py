@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from tests.api.conftest import headers
 from ugen.api.main import create_app
 from ugen.core.config import Settings
-from ugen.webhooks import urls
 
 URL = "/api/v1/tenants/me/webhook"
 
@@ -20,7 +19,7 @@ def _resolve_to(monkeypatch: pytest.MonkeyPatch, address: str) -> None:
     def fake(host: str, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
 
-    monkeypatch.setattr(urls.socket, "getaddrinfo", fake)
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
 
 
 def test_put_get_delete_never_returns_secret(client: TestClient, account: tuple[str, str],

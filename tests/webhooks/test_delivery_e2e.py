@@ -98,8 +98,10 @@ def test_completed_job_webhook_retried_until_accepted(
                             "credits_consumed", "error_message", "timestamp"}
     assert payload["event"] == "job.completed" and payload["status"] == "completed"
     assert payload["job_id"] == job_id
-    assert payload["final_video_url"] == job["final_video_url"] == f"/api/v1/jobs/{job_id}/video"
-    assert payload["thumbnail_url"] == job["thumbnail_url"]
+    # Signed URLs: the same file, each signed when it was given out.
+    assert payload["final_video_url"].split("?")[0] == job["final_video_url"].split("?")[0] \
+        == f"/api/v1/files/{job_id}/final.mp4"
+    assert payload["thumbnail_url"].split("?")[0] == job["thumbnail_url"].split("?")[0]
     assert payload["credits_consumed"] == job["credits_consumed"] > 0
     assert payload["error_message"] is None
     assert payload["timestamp"].endswith("Z") and payload["timestamp"][:10] == \

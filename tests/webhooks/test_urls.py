@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from ugen.webhooks import urls
 from ugen.webhooks.urls import UnsafeWebhookUrlError, check_webhook_url
 
 
@@ -27,7 +26,7 @@ def test_unresolvable_host_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args: Any, **kwargs: Any) -> Any:
         raise socket.gaierror("no such host")
 
-    monkeypatch.setattr(urls.socket, "getaddrinfo", fail)
+    monkeypatch.setattr(socket, "getaddrinfo", fail)
     with pytest.raises(UnsafeWebhookUrlError, match="does not resolve"):
         check_webhook_url("https://nowhere.invalid/", allow_private=False)
 
@@ -37,7 +36,7 @@ def test_any_private_address_of_a_host_refuses_it(monkeypatch: pytest.MonkeyPatc
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port)),
                 (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
 
-    monkeypatch.setattr(urls.socket, "getaddrinfo", two)
+    monkeypatch.setattr(socket, "getaddrinfo", two)
     with pytest.raises(UnsafeWebhookUrlError, match="non-public"):
         check_webhook_url("https://mixed.example.com/", allow_private=False)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from ugen.api.errors import ApiError
@@ -17,7 +17,8 @@ bearer_scheme = HTTPBearer(auto_error=False,
                            description="`Authorization: Bearer ugen_sk_...` (same key).")
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
+    # Async: no I/O, so it needs no trip through the thread pool that sync dependencies take.
     settings: Settings = request.app.state.settings
     return settings
 
@@ -25,22 +26,42 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_account(
-    settings: SettingsDep,
+async def get_api_key(
     api_key: Annotated[str | None, Security(api_key_header)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
 ) -> str:
-    """The id of the account whose key signed the request (``Bearer`` wins over the header)."""
+    """The API key the request carries (``Bearer`` wins over the header), not yet checked."""
     raw = bearer.credentials if bearer is not None else api_key
     if not raw:
         raise ApiError(401, "UNAUTHORIZED",
                        "missing API key: send X-API-Key or Authorization: Bearer",
                        headers={"WWW-Authenticate": "Bearer"})
+    return raw
+
+
+ApiKeyDep = Annotated[str, Depends(get_api_key)]
+
+
+def invalid_key() -> ApiError:
+    return ApiError(401, "UNAUTHORIZED", "invalid, revoked or expired API key",
+                    headers={"WWW-Authenticate": "Bearer"})
+
+
+def account_for_key(settings: Settings, raw: str) -> str:
+    """The id of the account whose key this is (401 for unknown, revoked or expired keys)."""
     account_id = authenticate(settings, raw)
     if account_id is None:
-        raise ApiError(401, "UNAUTHORIZED", "invalid, revoked or expired API key",
-                       headers={"WWW-Authenticate": "Bearer"})
+        raise invalid_key()
     return account_id
 
 
+def get_account(settings: SettingsDep, raw: ApiKeyDep) -> str:
+    """The id of the account whose key signed the request."""
+    return account_for_key(settings, raw)
+
+
 AccountDep = Annotated[str, Depends(get_account)]
+
+MAX_PAGE = 1_000_000
+"""The last ``page`` a list accepts: the row offset must fit the database's integers."""
+PageQ = Annotated[int, Query(ge=1, le=MAX_PAGE)]

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ugen import service
 from ugen.pipeline.prepare import JobValidationError
 from ugen.store import ledger
+from ugen.store.limits import JobLimitError
 
 log = logging.getLogger("ugen.api")
 
@@ -66,6 +67,13 @@ def _as_api_error(exc: Exception) -> ApiError:
     if isinstance(exc, ledger.InsufficientCreditsError):
         return ApiError(402, "INSUFFICIENT_CREDITS", "Insufficient credits",
                         {"required": exc.required, "available": exc.available})
+    if isinstance(exc, JobLimitError):
+        kind = "concurrent" if exc.limit == "concurrent_jobs" else "daily"
+        return ApiError(429, "JOB_LIMIT_EXCEEDED",
+                        f"the account's {kind} job limit of {exc.maximum} is reached",
+                        {"limit": exc.limit, "max": exc.maximum, "current": exc.current,
+                         "retry_after": exc.retry_after_s},
+                        headers={"Retry-After": str(exc.retry_after_s)})
     if isinstance(exc, StarletteHTTPException):
         return ApiError(exc.status_code, _CODES.get(exc.status_code, "ERROR"), str(exc.detail),
                         headers=dict(exc.headers) if exc.headers else None)
@@ -88,12 +96,18 @@ def register_error_handlers(app: FastAPI) -> None:
     for exc_type in (ApiError, StarletteHTTPException, JobValidationError,
                      service.JobNotFoundError, service.JobStateError,
                      service.IdempotencyConflictError, ledger.InsufficientCreditsError,
-                     Exception):
+                     JobLimitError, Exception):
         app.add_exception_handler(exc_type, handle_error)
 
 
-def field_error(field: str, message: str, value: object) -> RequestValidationError:
-    """A 422 in FastAPI's ``detail`` shape naming one body field (for checks done in routes)."""
-    return RequestValidationError([{
-        "type": "value_error", "loc": ("body", field),
-        "msg": f"Value error, {field} {message}", "input": value}])
+def field_error(field: str, message: str, value: object, *,
+                reason: str | None = None) -> RequestValidationError:
+    """A 422 in FastAPI's ``detail`` shape naming one body field (for checks done in routes).
+
+    ``reason``, a stable code, goes to the entry's ``ctx``.
+    """
+    entry: dict[str, Any] = {"type": "value_error", "loc": ("body", field),
+                             "msg": f"Value error, {field} {message}", "input": value}
+    if reason is not None:
+        entry["ctx"] = {"reason": reason}
+    return RequestValidationError([entry])

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Literal
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import ugen
 from ugen.api.errors import error_response, register_error_handlers
@@ -26,6 +28,29 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 _MULTIPART_SLACK = 64 * 1024
 
 Runtime = Literal["worker", "client"]
+
+
+class RefuseOversizeUploads:
+    """Refuse a declared oversize upload before its body is read and spooled.
+
+    The route still counts the bytes of uploads sent without a Content-Length. A plain ASGI
+    middleware: every other request passes through at the cost of one path check.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(f"{API_PREFIX}/uploads/"):
+            declared = Headers(scope=scope).get("content-length", "")
+            if declared.isdigit() and int(declared) > self.limit + _MULTIPART_SLACK:
+                response = error_response(
+                    413, "FILE_TOO_LARGE", f"the file is larger than the limit of "
+                    f"{self.limit} bytes", {"limit_bytes": self.limit})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _unique_id(route: APIRoute) -> str:
@@ -78,20 +103,7 @@ def create_app(settings: Settings | None = None, *, runtime_role: Runtime | None
     app.state.max_upload_bytes = max_upload_bytes
     register_error_handlers(app)
 
-    @app.middleware("http")
-    async def refuse_oversize_uploads(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # Refuse a declared oversize upload before its body is read and spooled; the
-        # route still counts the bytes of uploads sent without a Content-Length.
-        declared = request.headers.get("content-length", "")
-        if (request.url.path.startswith(f"{API_PREFIX}/uploads/") and declared.isdigit()
-                and int(declared) > max_upload_bytes + _MULTIPART_SLACK):
-            return error_response(413, "FILE_TOO_LARGE", f"the file is larger than the limit "
-                                  f"of {max_upload_bytes} bytes",
-                                  {"limit_bytes": max_upload_bytes})
-        return await call_next(request)
-
+    app.add_middleware(RefuseOversizeUploads, limit=max_upload_bytes)
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(tenants.router, prefix=API_PREFIX)
     return app

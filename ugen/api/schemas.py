@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ugen.core.schemas import JobOptions
 from ugen.core.types import JobStatus, StageName, StageStatus, TransactionType
+from ugen.net.addresses import UnsafeUrlError, split_url
 
 UPLOAD_SCHEME = "ugen://uploads/"
 
@@ -61,16 +62,23 @@ class JobCreate(JobOptions):
     """The create-job body: the job's options and the product image."""
 
     product_image_url: str = Field(
-        description="`url` of an upload from `POST /api/v1/uploads/product-image`.")
+        max_length=2000,
+        description="`url` of an upload from `POST /api/v1/uploads/product-image`, or an "
+                    "http(s) URL of a JPEG, PNG, WebP or GIF image on a public host, fetched "
+                    "when the job is created.")
 
     @field_validator("product_image_url")
     @classmethod
-    def _uploaded_image(cls, value: str) -> str:
-        if upload_id_of(value) is None:
-            raise ValueError(
-                "only images uploaded with POST /api/v1/uploads/product-image "
-                "(url ugen://uploads/<upload_id>) are accepted for now; fetching http(s) "
-                "URLs is not supported yet")
+    def _image_url(cls, value: str) -> str:
+        if value.startswith(UPLOAD_SCHEME):
+            if upload_id_of(value) is None:
+                raise ValueError("an upload URL is ugen://uploads/<upload_id>")
+            return value
+        try:
+            split_url(value)
+        except UnsafeUrlError as err:
+            raise ValueError(f"must be an upload URL (ugen://uploads/<upload_id>) or an "
+                             f"absolute http(s) URL: it {err}") from None
         return value
 
     def to_options(self) -> JobOptions:
@@ -129,8 +137,10 @@ class JobPublic(BaseModel):
     estimate: EstimatePublic
     credits_reserved: int
     credits_consumed: int
-    final_video_url: str | None = Field(description="Download path, once completed.")
-    thumbnail_url: str | None = Field(description="Poster JPEG path, once completed.")
+    final_video_url: str | None = Field(description="Expiring signed download URL of the MP4 "
+                                         "(no API key needed), once completed.")
+    thumbnail_url: str | None = Field(description="Expiring signed URL of the poster JPEG, "
+                                       "once completed.")
     error_stage: StageName | None
     error_message: str | None
     idempotency_key: str | None

@@ -6,16 +6,30 @@ never logged.
 
 from __future__ import annotations
 
+import os
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def _default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "ugen"
+
+
+class QueueLimits(BaseModel):
+    """Limits of one video provider or model, held across all jobs and workers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    concurrency: int | None = Field(default=None, ge=1)
+    """Tasks in flight at once (None: the provider default, or no limit for a model)."""
+    requests: int | None = Field(default=None, ge=1)
+    """Submissions allowed per ``period_s`` (None: no rate limit)."""
+    period_s: float = Field(default=60.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -39,7 +53,12 @@ class Settings(BaseSettings):
     video_worker_concurrency: int = 3
     """Video segments one worker process generates at once."""
     video_global_concurrency: int | None = None
-    """Video segments generated at once across all workers (None: no global cap)."""
+    """Render tasks in flight at once per video provider, across all workers (None: no cap)."""
+    video_limits: dict[str, QueueLimits] = Field(default_factory=dict)
+    """Concurrency and rate limits per video provider (``veo``, ``kling``) or model id
+    (``kling3_pro``), as JSON: ``{"kling": {"concurrency": 4, "requests": 20, "period_s":
+    60}, "kling3_pro": {"concurrency": 2}}``. A provider entry replaces
+    ``video_global_concurrency`` for that provider; a model entry adds a limit of its own."""
     media_worker_concurrency: int = 1
     """FFmpeg-heavy stage work (concat, audio, render) one worker runs at once."""
     generation_schedule: Literal["overlap", "sequential"] = "overlap"
@@ -62,6 +81,67 @@ class Settings(BaseSettings):
     simulated_policy_rate: float = 0.0
     """Share of simulated calls refused by the content policy."""
     video_poll_interval_s: float = 0.5
+
+    vendors: Literal["auto", "offline"] = "auto"
+    """Script agent, keyframes, word timings and QA judge: ``auto`` uses a vendor whose key is
+    set (OpenAI, then Gemini; ElevenLabs for word timings), ``offline`` always this machine."""
+    video_provider: Literal["auto", "offline", "vendor"] = "auto"
+    """Who renders video segments: ``auto`` the job's model's vendor (Kling, Veo) when that
+    vendor's keys are configured, else the offline ``providers`` set; ``offline`` always the
+    ``providers`` set; ``vendor`` always the vendor (a job fails when its keys are missing)."""
+    video_vendors_file: Path | None = None
+    """A TOML replacing ``ugen/catalog/video_vendors.toml`` (model id → vendor model)."""
+    vendor_submit_timeout_s: float = Field(default=60.0, gt=0)
+    vendor_poll_timeout_s: float = Field(default=20.0, gt=0)
+    vendor_download_timeout_s: float = Field(default=300.0, gt=0)
+    vendor_max_download_bytes: int = Field(default=1024 * 1024 * 1024, ge=1)
+    kling_access_key: SecretStr | None = None
+    kling_secret_key: SecretStr | None = None
+    kling_base_url: str = "https://api-singapore.klingai.com"
+    veo_project: str | None = None
+    """Google Cloud project of Vertex AI (Veo); with ``veo_api_key`` unset, credentials come
+    from Application Default Credentials (``GOOGLE_APPLICATION_CREDENTIALS``)."""
+    veo_location: str = "us-central1"
+    veo_api_key: SecretStr | None = None
+    """A Vertex AI express-mode API key (used instead of project credentials)."""
+    veo_base_url: str | None = None
+    """Another endpoint for the Vertex AI API (a regional or private one; tests)."""
+    veo_output_gcs_uri: str | None = None
+    """``gs://bucket/prefix/`` where Veo writes videos; unset: returned inline as bytes."""
+
+    elevenlabs_api_key: SecretStr | None = None
+    """ElevenLabs key (``xi-api-key``) of speech-to-speech and forced alignment."""
+    elevenlabs_base_url: str = "https://api.elevenlabs.io"
+    elevenlabs_sts_model: str = "eleven_multilingual_sts_v2"
+    elevenlabs_voices_file: Path | None = None
+    """A TOML replacing ``ugen/catalog/elevenlabs_voices.toml`` (catalog voice → ElevenLabs
+    voice id)."""
+    elevenlabs_sts_timeout_s: float = Field(default=120.0, gt=0)
+    elevenlabs_alignment_timeout_s: float = Field(default=120.0, gt=0)
+
+    openai_api_key: SecretStr | None = None
+    """OpenAI key of the script agent, keyframe image edits and the keyframe QA judge."""
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_script_model: str = "gpt-4.1"
+    openai_image_model: str = "gpt-image-1"
+    openai_image_quality: Literal["low", "medium", "high", "auto"] = "high"
+    openai_judge_model: str = "gpt-4o-mini"
+    openai_script_timeout_s: float = Field(default=120.0, gt=0)
+    openai_image_timeout_s: float = Field(default=240.0, gt=0)
+    openai_judge_timeout_s: float = Field(default=60.0, gt=0)
+
+    gemini_api_key: SecretStr | None = None
+    """Gemini API key of the Gemini script agent, keyframe images and QA judge."""
+    gemini_base_url: str | None = None
+    """Another endpoint for the Gemini API (a proxy; tests). Unset: Google's."""
+    gemini_script_model: str = "gemini-2.5-flash"
+    gemini_image_model: str = "gemini-3.1-flash-image"
+    gemini_judge_model: str = "gemini-2.5-flash"
+    gemini_script_timeout_s: float = Field(default=120.0, gt=0)
+    gemini_image_timeout_s: float = Field(default=180.0, gt=0)
+    gemini_judge_timeout_s: float = Field(default=60.0, gt=0)
+    script_output_attempts: int = Field(default=3, ge=1)
+    """Tries of a vendor script agent whose answer does not fit the script schema."""
 
     default_account: str = "local"
     default_account_credits: int = 1000
@@ -92,6 +172,24 @@ class Settings(BaseSettings):
     webhook_worker_concurrency: int = 8
     """Webhook deliveries one worker process sends at once."""
 
+    url_signing_secret: SecretStr | None = None
+    """HMAC key of the expiring download URLs; unset: a random key kept in data_dir."""
+    download_url_ttl_s: int = Field(default=86400, ge=1)
+    """How long a signed ``final_video_url`` / ``thumbnail_url`` stays valid."""
+    events_poll_interval_s: float = Field(default=0.5, gt=0)
+    """How often a job's event stream (SSE) looks for new events."""
+    events_keepalive_s: float = Field(default=15.0, gt=0)
+    """Idle time after which the event stream sends a keep-alive comment."""
+    events_max_stream_s: float = Field(default=600.0, gt=0)
+    """An event stream is closed after this long; clients resume with Last-Event-ID."""
+    image_fetch_timeout_s: float = Field(default=20.0, gt=0)
+    """Total time allowed to fetch a remote ``product_image_url``."""
+    image_fetch_max_redirects: int = Field(default=5, ge=0)
+    max_concurrent_jobs: int = Field(default=5, ge=0)
+    """Queued plus running jobs one account may have; 0: no limit (an account's own wins)."""
+    max_daily_jobs: int = Field(default=200, ge=0)
+    """Jobs one account may create in any rolling 24 h; 0: no limit (an account's own wins)."""
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -107,6 +205,22 @@ class Settings(BaseSettings):
         return self.data_dir / "work"
 
 
+_cache_lock = threading.Lock()
+_cached: tuple[tuple[tuple[str, str], ...], Settings] | None = None
+
+
 def get_settings() -> Settings:
-    """Build settings from the current environment (cheap; call where needed, not at import)."""
-    return Settings()
+    """The settings of the current environment (call where needed, not at import).
+
+    Parsing a hundred fields costs milliseconds, and steps ask for settings often, so the
+    parsed object is kept until a ``UGEN_*`` variable changes, and each call gets a copy.
+    """
+    global _cached
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith("UGEN_")))
+    found = _cached
+    if found is None or found[0] != env:
+        found = (env, Settings())
+        with _cache_lock:
+            _cached = found
+    # A copy: a caller that changes its settings object changes no one else's.
+    return found[1].model_copy()

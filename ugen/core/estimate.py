@@ -99,3 +99,21 @@ def estimate(options: JobOptions) -> Estimate:
     lines.append(CostLine("post_processing", "complete", 1, "job", prices.post_processing,
                           prices.post_processing, "concat, audio mix, caption burn-in"))
     return Estimate(tuple(lines))
+
+
+def expected_usage(options: JobOptions) -> dict[str, tuple[float, str]]:
+    """Billable units a job is expected to use per capability, when nothing is retried.
+
+    The actual units are recorded per provider call; comparing both shows what retries,
+    regenerations and resubmissions cost.
+    """
+    n = options.segment_count
+    seconds = float(n * options.effective_segment_duration)
+    usage: dict[str, tuple[float, str]] = {
+        "script": (1.0, "call"),
+        "keyframe": (float(n + 1), "image"),
+        "video": (seconds, "second"),
+    }
+    if options.music_enabled:
+        usage["music"] = (seconds, "second")
+    return usage

@@ -1,9 +1,11 @@
 """FFmpeg post-production, one job per module; argv is built by pure functions and run by
 :mod:`ugen.media.runner` (never a shell).
 
-    concat    join generated segments into one lossless intermediate (boundary de-duplication)
+    concat    plan the join of generated segments (boundary de-duplication, crossfades where the
+              motion jumps); the joined audio; a lossless intermediate where one is wanted
     audio     speech timeline, music ducking and mixing, loudness normalisation
-    render    the single lossy encode with burnt-in captions; the poster frame
+    render    the single lossy encode (straight from the segments by the concat plan) with
+              burnt-in captions; the poster frame
     verify    delivery checks of the rendered MP4 (codec, size, duration, colour, faststart)
 
 Support: boundary (frame similarity), loudness (R128 / volume measurements), encode (shared

@@ -10,6 +10,11 @@ less than half of the typical frame-to-frame change inside *i* (the content's ow
 but never by more than :data:`DUP_CEILING` and always when below :data:`DUP_FLOOR` (the level
 of compression noise between two independent encodes of one picture). Only a run of copies at
 the very start of *i+1* is counted, at most :data:`MAX_BOUNDARY_FRAMES`.
+
+After the copies are dropped, the cut itself is judged: when the change from the last kept
+picture of *i* to the first kept picture of *i+1* is far above the motion on either side (more
+than :data:`JUMP_RATIO` times the median frame-to-frame change, and at least :data:`JUMP_MIN`),
+the motion jumps there and the join gets a :data:`TRANSITION_FRAMES`-frame crossfade.
 """
 
 from __future__ import annotations
@@ -28,6 +33,11 @@ TAIL_FRAMES = 4
 DUP_FLOOR = 0.5
 DUP_CEILING = 2.0
 DUP_MOTION_RATIO = 0.5
+HEAD_FRAMES = MAX_BOUNDARY_FRAMES + 3
+"""Frames decoded from the start of a segment: the possible copies plus enough to see motion."""
+JUMP_RATIO = 3.0
+JUMP_MIN = 6.0
+TRANSITION_FRAMES = 4
 
 Frames = npt.NDArray[np.float32]
 """A stack of grayscale pictures, shape ``(n, height, width)``, values 0–255."""
@@ -89,3 +99,27 @@ def count_duplicates(tail: Frames, head: Frames, *, limit: int = MAX_BOUNDARY_FR
             break
         count += 1
     return count
+
+
+def _steps(frames: Frames) -> list[float]:
+    return [frame_difference(frames[i], frames[i + 1]) for i in range(len(frames) - 1)]
+
+
+def transition_frames(tail: Frames, head: Frames) -> int:
+    """Length of the crossfade the cut from ``tail[-1]`` to ``head[0]`` needs (0: none).
+
+    Args:
+        tail: the last kept pictures of one segment.
+        head: the first kept pictures of the next (its duplicated frames already removed).
+
+    Returns:
+        :data:`TRANSITION_FRAMES` when the change across the cut is more than
+        :data:`JUMP_RATIO` times the median change between neighbouring pictures on both sides
+        and at least :data:`JUMP_MIN`; otherwise 0.
+    """
+    if len(tail) == 0 or len(head) == 0:
+        return 0
+    steps = _steps(tail) + _steps(head)
+    motion = float(np.median(steps)) if steps else 0.0
+    cut = frame_difference(tail[-1], head[0])
+    return TRANSITION_FRAMES if cut >= JUMP_MIN and cut > JUMP_RATIO * motion else 0

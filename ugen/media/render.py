@@ -1,8 +1,15 @@
 """The final render: the one lossy encode, with burnt-in captions, plus the poster frame.
 
+The pictures come from the lossless intermediate, or straight from the segments by their
+:class:`~ugen.media.concat.ConcatPlan` (the same normalising, joining filtergraph, so the
+segments are decoded once and the join is never encoded on its own).
+
 Subtitles are drawn on RGB frames (libass colours are RGB; drawing on YUV would use the wrong
-matrix), then converted to BT.709 yuv420p once. The soundtrack is resampled and padded or cut
-to exactly the video's length, so output duration never depends on ``-shortest``.
+matrix), then converted to BT.709 yuv420p once; rendering from the plan, they are drawn on the
+BT.709 YUV frames directly with their colours rewritten to compensate (see
+:mod:`ugen.media.subtitle_colours`), saving two full-frame conversions. The soundtrack is
+resampled and padded or cut to exactly the video's length, so output duration never depends
+on ``-shortest``.
 """
 
 from __future__ import annotations
@@ -10,15 +17,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from ugen.core.config import get_settings
+from ugen.media.concat import ConcatPlan, blame_segment, join_graph
 from ugen.media.encode import AUDIO_RATE, aac_args, x264_args
-from ugen.media.errors import InvalidMediaError
-from ugen.media.files import atomic_output
+from ugen.media.errors import FFmpegError, InvalidMediaError, InvalidSegmentError
+from ugen.media.files import atomic_output, temp_sibling
 from ugen.media.filters import chain, filter_value, fit_and_pad, rgb_to_bt709
 from ugen.media.probe import MediaInfo, probe
 from ugen.media.runner import run_ffmpeg
+from ugen.media.subtitle_colours import for_bt709_frames
 from ugen.media.verify import verify_output
 
-__all__ = ["build_render_args", "extract_poster", "render_final", "verify_output"]
+__all__ = [
+    "build_plan_render_args",
+    "build_render_args",
+    "extract_poster",
+    "render_final",
+    "render_plan",
+    "verify_output",
+]
 
 
 def subtitles_filter(subtitles: Path, fonts_dir: Path | None = None) -> str:
@@ -49,10 +65,7 @@ def build_render_args(
     else:
         vf += [*fit_and_pad(width, height, pix_fmt="rgb24", bt709=False),
                subtitles_filter(subtitles, fonts_dir), *rgb_to_bt709()]
-    samples = round(frames * AUDIO_RATE / fps)
-    af = [f"aresample={AUDIO_RATE}",
-          f"aformat=sample_fmts=fltp:sample_rates={AUDIO_RATE}:channel_layouts=stereo",
-          f"apad=whole_len={samples}", f"atrim=end_sample={samples}"]
+    af = _exact_audio(frames, fps)
     return [
         "-i", str(video), "-i", str(audio),
         "-filter_complex", f"[0:v:0]{chain(vf)}[v];[1:a:0]{chain(af)}[a]",
@@ -60,6 +73,69 @@ def build_render_args(
         *x264_args(preset=preset, crf=crf, fps=fps, threads=threads), *aac_args(),
         "-movflags", "+faststart", "-f", "mp4", str(out),
     ]
+
+
+def _exact_audio(frames: int, fps: int) -> list[str]:
+    samples = round(frames * AUDIO_RATE / fps)
+    return [f"aresample={AUDIO_RATE}",
+            f"aformat=sample_fmts=fltp:sample_rates={AUDIO_RATE}:channel_layouts=stereo",
+            f"apad=whole_len={samples}", f"atrim=end_sample={samples}"]
+
+
+def build_plan_render_args(
+    plan: ConcatPlan, audio: Path, out: Path, *, preset: str, crf: int, threads: int = 0,
+    subtitles: Path | None = None, fonts_dir: Path | None = None,
+) -> list[str]:
+    """ffmpeg args (no binary) for the final encode straight from the segments of ``plan``.
+
+    The segments are normalised and joined as :func:`ugen.media.concat.join_graph` does for
+    the intermediate (BT.709 yuv420p at the output size); ``subtitles`` are drawn straight
+    on those frames, so their colours must already be rewritten by
+    :func:`ugen.media.subtitle_colours.for_bt709_frames`. The soundtrack is cut or padded to
+    the plan's frame count.
+    """
+    inputs, graph = join_graph(list(plan.segments), width=plan.width, height=plan.height,
+                               fps=plan.fps, audio=False)
+    vf = ["null"] if subtitles is None else [subtitles_filter(subtitles, fonts_dir)]
+    n = len(plan.segments)
+    af = _exact_audio(plan.frame_count, plan.fps)
+    graph += [f"[vout]{chain(vf)}[v]", f"[{n}:a:0]{chain(af)}[a]"]
+    return [
+        *inputs, "-i", str(audio), "-filter_complex", ";".join(graph),
+        "-map", "[v]", "-map", "[a]",
+        *x264_args(preset=preset, crf=crf, fps=plan.fps, threads=threads), *aac_args(),
+        "-movflags", "+faststart", "-f", "mp4", str(out),
+    ]
+
+
+def render_plan(plan: ConcatPlan, audio: Path, out: Path, *, subtitles: Path | None = None,
+                fonts_dir: Path | None = None) -> Path:
+    """Encode the deliverable MP4 (as :func:`render_final`) straight from the segments.
+
+    Raises:
+        InvalidSegmentError: a segment failed to decode (index and path).
+        FFmpegError: the encode failed for another reason.
+    """
+    settings = get_settings()
+    script = None
+    if subtitles is not None:  # colours rewritten for drawing on the BT.709 frames
+        script = temp_sibling(out.with_suffix(".ass"))
+        script.write_text(for_bt709_frames(subtitles.read_text(encoding="utf-8-sig")),
+                          encoding="utf-8")
+    try:
+        with atomic_output(out) as tmp:
+            run_ffmpeg(build_plan_render_args(
+                plan, audio, tmp, preset=settings.x264_preset, crf=settings.x264_crf,
+                threads=settings.ffmpeg_threads, subtitles=script, fonts_dir=fonts_dir))
+    except FFmpegError as err:
+        blamed = blame_segment(err, [seg.path for seg in plan.segments])
+        if isinstance(blamed, InvalidSegmentError):
+            raise blamed from err
+        raise
+    finally:
+        if script is not None:
+            script.unlink(missing_ok=True)
+    return out
 
 
 def _frame_count(info: MediaInfo, fps: int) -> int:

@@ -79,7 +79,7 @@ def write_script_step(job_id: str, run_number: int) -> dict[str, Any]:
         seed=opts.seed,
     )
     script = call_with_retries(lambda: ctx.providers.script_agent.write_script(request))
-    ctx.record_call("script", "script")
+    ctx.record_usage("script", "script", ctx.providers.script_agent, request.product_image)
     key = ctx.key("script.json")
     with ctx.store.writing(key) as tmp:
         save_script(script, tmp)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from dbos import DBOS
@@ -17,7 +18,22 @@ from ugen.captions.words import UNSPACED, retime, split_words
 from ugen.media.audio import mix_voice_and_music, place_on_timeline
 from ugen.pipeline.agents import load_script
 from ugen.pipeline.context import JobContext
+from ugen.providers.base import SpeechResult
 from ugen.providers.retry import call_with_retries
+
+
+def _converted(ctx: JobContext, speech: SpeechResult, index: int) -> Path:
+    """The line's speech through the vendor voice changer, when one is configured (it keeps
+    the timing, so the line stays inside its segment)."""
+    converter = ctx.providers.speech_converter
+    if converter is None:
+        return speech.path
+    out = speech.path.with_name(f"{speech.path.stem}.sts.wav")
+    call_with_retries(partial(converter.convert, speech.path,
+                              voice=ctx.options.resolved_voice(), out_path=out))
+    ctx.record_usage("voice_conversion", f"line_{index:02d}", converter, out,
+                     units=speech.duration_s, unit="second")
+    return out
 
 
 @DBOS.step()
@@ -42,7 +58,7 @@ def voice_step(job_id: str, run_number: int) -> dict[str, Any]:
             out_path=out, seed=opts.seed))
         ctx.record_call("voice", f"line_{line.segment_index:02d}", units=len(line.text),
                         unit="character")
-        clips.append((speech.path, offset))
+        clips.append((_converted(ctx, speech, line.segment_index), offset))
         overrun = offset + speech.duration_s - slot_end
         if overrun > 0.05:
             ctx.event("warning", stage="audio", dedupe=f"overrun{line.segment_index}",

@@ -1,15 +1,46 @@
-"""Stage 6, ``captions``: word-level karaoke captions in ASS from the word timings."""
+"""Stage 6, ``captions``: word-level karaoke captions in ASS, timed by forced alignment.
+
+The script's caption words are aligned to the final voice track (the known text, not a
+transcription, so brand names stay as written); the method used is recorded in the output.
+If the aligner cannot time the words, the voice provider's own timings (from the ``audio``
+stage) are used instead, with a warning on the job.
+"""
 
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from dbos import DBOS
 
 from ugen.captions import CaptionOptions, write_ass
+from ugen.captions.words import split_words
+from ugen.pipeline.agents import load_script
 from ugen.pipeline.context import JobContext
-from ugen.providers.base import WordTiming
+from ugen.providers.base import PermanentProviderError, Script, WordTiming
+from ugen.providers.retry import call_with_retries
+
+
+def _timed_words(ctx: JobContext, script: Script) -> tuple[list[WordTiming], str]:
+    """The caption words with their times, and how they were timed."""
+    audio = ctx.outputs("audio")
+    language = script.language
+    lines = [split_words(line.text, language) for line in script.lines]
+    duration = float(ctx.outputs("concat")["duration_s"])
+    try:
+        found = call_with_retries(partial(
+            ctx.providers.aligner.align, ctx.path(audio["voice"]), lines, language=language))
+    except PermanentProviderError as err:
+        ctx.event("warning", stage="captions", dedupe="alignment",
+                  message=f"word alignment failed ({err}); captions use the voice's timings",
+                  data={"provider": err.provider})
+        data = json.loads(ctx.path(audio["words"]).read_text(encoding="utf-8"))
+        return [WordTiming(w["text"], w["start"], w["end"]) for w in data["words"]], "synthesis"
+    if getattr(ctx.providers.aligner, "usage", None) is not None:  # a billed vendor call
+        ctx.record_usage("alignment", "voice", ctx.providers.aligner, ctx.path(audio["voice"]),
+                         unit="second", units=duration)
+    return [w for w in found.words if w.start < duration], found.method
 
 
 @DBOS.step()
@@ -19,8 +50,9 @@ def captions_step(job_id: str, run_number: int) -> dict[str, Any]:
     opts = ctx.options
     if not opts.captions_enabled:
         return {"subtitles": None}
-    data = json.loads(ctx.path(ctx.outputs("audio")["words"]).read_text(encoding="utf-8"))
-    words = [WordTiming(w["text"], w["start"], w["end"]) for w in data["words"]]
+    script = load_script(ctx.path(ctx.outputs("agents")["script"]))
+    language = script.language
+    words, method = _timed_words(ctx, script)
     width, height = opts.output_size
     custom = opts.custom_caption_options
     options = (
@@ -28,9 +60,9 @@ def captions_step(job_id: str, run_number: int) -> dict[str, Any]:
     )
     key = ctx.key("captions/captions.ass")
     with ctx.store.writing(key) as tmp:
-        write_ass(words, language=data["language"], width=width, height=height,
+        write_ass(words, language=language, width=width, height=height,
                   style=opts.caption_style, options=options, out=tmp)
-    return {"subtitles": key, "words": len(words), "language": data["language"]}
+    return {"subtitles": key, "words": len(words), "language": language, "alignment": method}
 
 
 def run_captions(job_id: str, run_number: int) -> dict[str, Any]:

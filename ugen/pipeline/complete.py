@@ -6,7 +6,8 @@ from typing import Any
 
 from dbos import DBOS
 
-from ugen.media.render import extract_poster, render_final, verify_output
+from ugen.media.concat import ConcatPlan
+from ugen.media.render import extract_poster, render_final, render_plan, verify_output
 from ugen.pipeline.context import JobContext
 
 
@@ -20,12 +21,16 @@ def render_step(job_id: str, run_number: int) -> dict[str, Any]:
     width, height = opts.output_size
     fps = opts.model.fps
     key = ctx.key("final.mp4")
+    subtitles = ctx.path(subtitles_key) if subtitles_key else None
+    mix = ctx.path(ctx.outputs("audio")["mix"])
     with ctx.store.writing(key) as tmp:
-        render_final(
-            ctx.path(concat["video"]), ctx.path(ctx.outputs("audio")["mix"]), tmp,
-            width=width, height=height, fps=fps,
-            subtitles=ctx.path(subtitles_key) if subtitles_key else None,
-        )
+        if "plan" in concat:  # the pictures straight from the segments, decoded once
+            saved = concat["plan"]
+            plan = ConcatPlan.from_dict(saved, [ctx.path(s["path"]) for s in saved["segments"]])
+            render_plan(plan, mix, tmp, subtitles=subtitles)
+        else:  # a job whose concat wrote the lossless intermediate
+            render_final(ctx.path(concat["video"]), mix, tmp, width=width, height=height,
+                         fps=fps, subtitles=subtitles)
         info = verify_output(tmp, width=width, height=height,
                              expected_duration_s=float(concat["duration_s"]), fps=fps)
     poster = ctx.key("poster.jpg")

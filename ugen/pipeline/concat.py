@@ -1,4 +1,11 @@
-"""Stage 4, ``concat``: the segments joined into one continuous, lossless intermediate."""
+"""Stage 4, ``concat``: how the segments join, decided once, and their own audio joined.
+
+The join (duplicated boundary frames dropped, crossfades where the motion jumps) is kept as a
+:class:`~ugen.media.concat.ConcatPlan` whose segments are named by their store keys; the
+`complete` stage renders the pictures straight from the segments by it, so they are decoded
+once and encoded once. The segments' own audio is joined on the same timeline now, for the
+`audio` stage.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ from typing import Any
 
 from dbos import DBOS
 
-from ugen.media.concat import concat_segments
+from ugen.media.concat import join_audio, plan_concat
 from ugen.pipeline.context import JobContext
 
 
@@ -15,17 +22,24 @@ def concat_step(job_id: str, run_number: int) -> dict[str, Any]:
     ctx = JobContext(job_id, run_number)
     ctx.check_not_cancelled()
     opts = ctx.options
-    segments = [ctx.path(key) for key in ctx.outputs("generation")["segments"]]
+    keys: list[str] = ctx.outputs("generation")["segments"]
     width, height = opts.output_size
-    key = ctx.key("concat/video.mkv")
-    with ctx.store.writing(key) as tmp:
-        result = concat_segments(segments, tmp, width=width, height=height, fps=opts.model.fps)
+    plan = plan_concat([ctx.path(key) for key in keys], width=width, height=height,
+                       fps=opts.model.fps)
+    audio = ctx.key("concat/audio.wav")
+    with ctx.store.writing(audio) as tmp:
+        join_audio(plan, tmp)
+    saved = plan.to_dict()
+    for seg, key in zip(saved["segments"], keys, strict=True):
+        seg["path"] = key
     return {
-        "video": key,
-        "duration_s": result.duration_s,
-        "frame_count": result.frame_count,
-        "segment_offsets_s": list(result.segment_offsets_s),
-        "dropped_boundary_frames": list(result.dropped_boundary_frames),
+        "plan": saved,
+        "audio": audio,
+        "duration_s": plan.duration_s,
+        "frame_count": plan.frame_count,
+        "segment_offsets_s": list(plan.segment_offsets_s),
+        "dropped_boundary_frames": list(plan.dropped_boundary_frames),
+        "transition_frames": list(plan.transition_frames),
     }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from ugen.core.config import Settings, get_settings
 from ugen.core.schemas import JobOptions, options_from_params
 from ugen.core.types import STAGE_WEIGHTS, StageName, progress_at_stage_start
+from ugen.providers.base import UsageLedger
 from ugen.providers.registry import ProviderSet, build_providers
 from ugen.store import jobs as job_store
 from ugen.store.artifacts import LocalArtifactStore
@@ -64,11 +65,27 @@ class JobContext:
         return path
 
     def record_call(self, capability: str, item: str, *, units: float = 1.0,
-                    unit: str = "call") -> None:
+                    unit: str = "call", provider: str | None = None,
+                    request_id: str | None = None, dedupe: str | None = None) -> None:
+        """Record a billable call against the job (once per ``dedupe`` key and run)."""
+        key = f"{self.job_id}:{self.run_number}:{capability}:{dedupe}" if dedupe else None
         with session_scope(self.settings) as s:
             job_store.record_call(s, job_id=self.job_id, run_number=self.run_number,
                                   capability=capability, item=item,
-                                  provider=self.providers.name, units=units, unit=unit)
+                                  provider=provider or self.providers.name, units=units,
+                                  unit=unit, request_id=request_id, dedupe_key=key)
+
+    def record_usage(self, capability: str, item: str, provider: object, key: Path | str,
+                     *, units: float = 1.0, unit: str = "call") -> None:
+        """Record what a provider's call billed: a vendor adapter's own usage for ``key``
+        (tokens, images, seconds, with the vendor's name), else ``units`` of ``unit``."""
+        ledger = getattr(provider, "usage", None)
+        found = ledger.take(key) if isinstance(ledger, UsageLedger) else ()
+        if not found:
+            self.record_call(capability, item, units=units, unit=unit)
+        for usage in found:
+            self.record_call(capability, item, units=usage.units, unit=usage.unit,
+                             provider=usage.provider)
 
     def event(self, type_: str, *, stage: StageName | None = None, message: str = "",
               data: dict[str, Any] | None = None, dedupe: str | None = None) -> None:

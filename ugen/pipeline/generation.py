@@ -1,10 +1,11 @@
 """Stage 3, ``generation``: the keyframes after the anchor and one video segment per pair.
 
-Each keyframe is a child workflow on the image queue and each segment a child workflow on
-the video queue, so provider concurrency is limited across all jobs and workers. A segment
-is a submit step and poll steps: a crash while a vendor renders resumes polling the same
-task instead of paying for a new one. A segment starts as soon as both of its keyframes
-exist, while later keyframes are still being made.
+Each keyframe is a child workflow on the image queue. Each segment is a child workflow (on
+its model's queue when the model has limits of its own) whose render attempts run on its
+provider's queue, so provider and model limits hold across all jobs and workers. A render is a
+submit step and poll steps: a crash while a vendor renders resumes polling the same task
+instead of paying for a new one. A segment starts as soon as both of its keyframes passed
+QA, while later keyframes are still being made.
 """
 
 from __future__ import annotations
@@ -16,13 +17,20 @@ from dbos import DBOS, WorkflowHandle
 from ugen.pipeline.agents import load_script
 from ugen.pipeline.context import JobContext
 from ugen.pipeline.init import attempt_seed, judge_keyframe, make_keyframe, qa_event, rejection
-from ugen.pipeline.queues import IMAGE_QUEUE, VIDEO_QUEUE, get_queue
-from ugen.providers.base import PermanentProviderError, SegmentRequest
+from ugen.pipeline.queues import (
+    IMAGE_QUEUE,
+    get_queue,
+    model_limited,
+    model_queue,
+    provider_of,
+    provider_queue,
+)
+from ugen.providers.base import PermanentProviderError, SegmentRequest, TaskGoneError
 from ugen.providers.retry import call_with_retries
+from ugen.providers.vendor import VENDORS
 
-
-class SegmentFailedError(Exception):
-    """The video provider reported a failed segment."""
+MAX_SUBMISSIONS = 3
+"""Submissions of one render attempt when the vendor keeps losing the task."""
 
 
 def segment_name(index: int) -> str:
@@ -53,7 +61,7 @@ def keyframe_qa_step(job_id: str, run_number: int, index: int, attempt: int,
 
 
 def _segment_request(ctx: JobContext, index: int, keyframes: list[str],
-                     attempt: int = 0) -> SegmentRequest:
+                     attempt: int = 0, submission: int = 0) -> SegmentRequest:
     opts = ctx.options
     script = load_script(ctx.path(ctx.outputs("agents")["script"]))
     width, height = opts.output_size
@@ -73,22 +81,29 @@ def _segment_request(ctx: JobContext, index: int, keyframes: list[str],
         sound=True,
         seed=attempt_seed(opts.seed, index, attempt),
         out_path=ctx.settings.work_dir / ctx.job_id / f"run{ctx.run_number}" / segment_name(index),
+        submission=submission,
     )
 
 
 @DBOS.step()
 def segment_submit_step(job_id: str, run_number: int, index: int, keyframes: list[str],
-                        attempt: int = 0) -> str:
+                        attempt: int = 0, submission: int = 0) -> str:
     """Submit segment ``index`` to the video provider; return the vendor task id."""
     ctx = JobContext(job_id, run_number)
     ctx.check_not_cancelled()
-    request = _segment_request(ctx, index, keyframes, attempt)
+    request = _segment_request(ctx, index, keyframes, attempt, submission)
     request.out_path.parent.mkdir(parents=True, exist_ok=True)
     task_id = call_with_retries(lambda: ctx.providers.video.submit(request))
-    ctx.record_call("video", f"seg_{index:02d}", units=request.duration_s, unit="second")
+    # A vendor task id names its vendor; the same task submitted again after a crash is
+    # the same vendor task, billed once.
+    vendor, sep, _ = task_id.partition(":")
+    ctx.record_call("video", f"seg_{index:02d}", units=request.duration_s, unit="second",
+                    provider=vendor if sep and vendor in VENDORS else None, request_id=task_id,
+                    dedupe=f"{index}:{attempt}:{submission}")
     ctx.event("segment_submitted", stage="generation", message=f"segment {index} submitted",
-              data={"index": index, "task_id": task_id, "attempt": attempt},
-              dedupe=f"seg{index}:{attempt}:submit")
+              data={"index": index, "task_id": task_id, "attempt": attempt,
+                    "submission": submission},
+              dedupe=f"seg{index}:{attempt}:{submission}:submit")
     return task_id
 
 
@@ -105,7 +120,10 @@ def segment_poll_step(job_id: str, run_number: int, index: int, task_id: str) ->
             f"segment {index} failed at the video provider: {result.error or 'no output'}",
             provider=ctx.providers.name, request_id=task_id,
         )
-    return ctx.store.put_file(ctx.key(segment_name(index)), result.output)
+    key = ctx.store.put_file(ctx.key(segment_name(index)), result.output)
+    ctx.event("segment_rendered", stage="generation", message=f"segment {index} rendered",
+              data={"index": index, "task_id": task_id}, dedupe=f"seg{index}:{task_id}:done")
+    return key
 
 
 @DBOS.step()
@@ -127,28 +145,77 @@ def segment_qa_step(job_id: str, run_number: int, index: int, attempt: int,
     return verdict
 
 
+def _render(job_id: str, run_number: int, index: int, keyframes: list[str],
+            attempt: int) -> str:
+    """One render attempt at the vendor: submit once, then poll until the vendor is done.
+    Returns the artifact key. Runs inside a workflow that holds a provider slot.
+
+    Only a vendor that says it no longer knows the task gets the attempt submitted again
+    (a new task, up to ``MAX_SUBMISSIONS`` in all); any other failure fails the segment.
+    """
+    interval = JobContext(job_id, run_number).settings.video_poll_interval_s
+    for submission in range(MAX_SUBMISSIONS):
+        task_id = segment_submit_step(job_id, run_number, index, keyframes, attempt,
+                                      submission)
+        key = None
+        try:
+            while key is None:
+                key = segment_poll_step(job_id, run_number, index, task_id)
+                if key is None:
+                    DBOS.sleep(interval)
+        except TaskGoneError:
+            continue
+        return key
+    raise PermanentProviderError(
+        f"segment {index}: the video provider lost the task {MAX_SUBMISSIONS} times")
+
+
+@DBOS.workflow()
+def segment_render_workflow(job_id: str, run_number: int, index: int, keyframes: list[str],
+                            attempt: int) -> str:
+    """A render of a segment whose model has limits of its own, queued for a slot of the
+    provider's queue."""
+    return _render(job_id, run_number, index, keyframes, attempt)
+
+
 @DBOS.workflow()
 def segment_workflow(job_id: str, run_number: int, index: int,
                      keyframes: list[str]) -> dict[str, Any]:
     """One segment between ``keyframes`` (its first and last frame).
 
-    Each attempt submits once and polls until the provider is done; a segment that fails QA
-    is generated again with a new seed, up to ``max_retries_video`` times.
+    A segment of a model without limits of its own runs on its provider's queue and renders
+    in that slot. A model with limits of its own puts its segments on the model's queue;
+    each render then waits for a slot on the provider's queue. A segment that fails QA is
+    rendered again with a new seed, up to ``max_retries_video`` times.
     """
     ctx = JobContext(job_id, run_number)
-    interval = ctx.settings.video_poll_interval_s
+    model = ctx.options.video_model
+    provider = provider_of(ctx.settings, model)
     retries = ctx.options.max_retries_video
     for attempt in range(retries + 1):
-        task_id = segment_submit_step(job_id, run_number, index, keyframes, attempt)
-        key = None
-        while key is None:
-            key = segment_poll_step(job_id, run_number, index, task_id)
-            if key is None:
-                DBOS.sleep(interval)
+        args = (job_id, run_number, index, keyframes, attempt)
+        if model_limited(ctx.settings, model):
+            render = get_queue(provider_queue(provider)).enqueue(segment_render_workflow, *args)
+            key = render.get_result(polling_interval_sec=ctx.settings.queue_polling_interval_s)
+        else:
+            # Already in a provider slot. Steps, not a child workflow: DBOS recovers a
+            # workflow that has no queue through its internal queue, which every process
+            # (API clients included) serves.
+            key = _render(*args)
         verdict = segment_qa_step(job_id, run_number, index, attempt, keyframes, key)
         if verdict["passed"]:
             return {"key": key, "qa": verdict, "attempts": attempt + 1}
     raise rejection(f"segment {index}", retries + 1, verdict)
+
+
+def _start_segment(ctx: JobContext, index: int,
+                   pair: list[str]) -> WorkflowHandle[dict[str, Any]]:
+    """Queue the segment on its model's queue when the model has limits of its own, else on
+    its provider's queue."""
+    model = ctx.options.video_model
+    queue = (model_queue(model) if model_limited(ctx.settings, model)
+             else provider_queue(provider_of(ctx.settings, model)))
+    return get_queue(queue).enqueue(segment_workflow, ctx.job_id, ctx.run_number, index, pair)
 
 
 def _report(ctx: JobContext) -> None:
@@ -177,8 +244,8 @@ def keyframe_workflow(job_id: str, run_number: int, index: int) -> dict[str, Any
 def run_generation(job_id: str, run_number: int) -> dict[str, Any]:
     """Schedule keyframes and segments with streaming overlap.
 
-    All keyframes are queued at once on the image queue; segment i is queued on the video
-    queue the moment keyframes i and i+1 both exist, whatever the other keyframes are doing.
+    All keyframes are queued at once on the image queue; segment i starts the moment
+    keyframes i and i+1 both passed QA, whatever the other keyframes are doing.
     The queues' limits hold across jobs and workers. The loop waits on whichever child
     finishes first; each wait is checkpointed, so a resumed workflow replays the same order.
     """
@@ -211,8 +278,7 @@ def run_generation(job_id: str, run_number: int) -> dict[str, Any]:
             if 0 <= seg < n and seg not in started and {seg, seg + 1} <= keyframes.keys():
                 started.add(seg)
                 pair = [keyframes[seg], keyframes[seg + 1]]
-                h = get_queue(VIDEO_QUEUE).enqueue(segment_workflow, job_id, run_number, seg,
-                                                   pair)
+                h = _start_segment(ctx, seg, pair)
                 pending[h.workflow_id] = ("segment", seg, h)
     return {"keyframes": [keyframes[i] for i in range(n + 1)],
             "segments": [segments[i] for i in range(n)], "qa": dict(sorted(qa.items()))}

@@ -45,7 +45,8 @@ def make_keyframe(ctx: JobContext, index: int, attempt: int = 0) -> str:
         sidecar = tmp.with_name(tmp.name + ".layout.json")
         if sidecar.exists():
             sidecar.replace(ctx.path(key).with_name(ctx.path(key).name + ".layout.json"))
-    ctx.record_call("keyframe", f"kf_{index:02d}", unit="image")
+    ctx.record_usage("keyframe", f"kf_{index:02d}", ctx.providers.keyframes, request.out_path,
+                     unit="image")
     return key
 
 

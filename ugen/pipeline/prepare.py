@@ -21,6 +21,7 @@ from ugen.store import jobs as job_store
 from ugen.store import ledger
 from ugen.store.artifacts import LocalArtifactStore
 from ugen.store.db import session_scope
+from ugen.store.limits import JobLimits, admit_job
 from ugen.store.models import Job, utcnow
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
@@ -89,12 +90,15 @@ def check_product_image(path: Path, settings: Settings) -> ImageCheck:
 
 def prepare_job(
     settings: Settings, *, account_id: str, options: JobOptions, image: Path,
-    job_id: str | None = None,
+    job_id: str | None = None, limits: JobLimits | None = None,
 ) -> tuple[Job, Estimate]:
     """Validate, price, store the image, reserve credits and create the job (``queued``).
 
+    With ``limits``, the account's job limits are checked in the same transaction.
+
     Raises:
         JobValidationError: bad image (parameters are validated by ``JobOptions``).
+        JobLimitError: the account is at a job limit.
         ledger.InsufficientCreditsError: the account cannot cover the estimate.
     """
     check = check_product_image(image, settings)
@@ -103,6 +107,8 @@ def prepare_job(
     store = LocalArtifactStore(settings.artifacts_dir)
     image_key = store.key(job_id, f"input/product.{ALLOWED_FORMATS[check.format]}")
     with session_scope(settings) as s:
+        if limits is not None:
+            admit_job(s, account_id, limits)
         job = Job(
             id=job_id, account_id=account_id, status="queued", current_stage="prepare",
             progress_percent=0, run_number=1, params=options.model_dump(mode="json"),

@@ -38,7 +38,9 @@ def media_stage_workflow(job_id: str, run_number: int, stage: str) -> dict[str, 
 def _on_media_queue(stage: StageName) -> StageRunner:
     def run(job_id: str, run_number: int) -> dict[str, Any]:
         handle = get_queue(MEDIA_QUEUE).enqueue(media_stage_workflow, job_id, run_number, stage)
-        return handle.get_result()
+        # DBOS polls for a child's result once a second by default: far too slow a hop.
+        poll = JobContext(job_id, run_number).settings.queue_polling_interval_s
+        return handle.get_result(polling_interval_sec=poll)
 
     return run
 

@@ -9,11 +9,14 @@ Errors (all subclasses of :class:`ProviderError`)::
     ProviderError
     ├── TransientProviderError   retry with backoff (rate limit, 5xx, timeout)
     └── PermanentProviderError   fail the stage with the vendor's reason
-        └── ContentPolicyError   the prompt or image was refused
+        ├── ContentPolicyError   the prompt or image was refused
+        └── TaskGoneError        the vendor no longer knows a submitted task: submit again
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
@@ -44,6 +47,10 @@ class PermanentProviderError(ProviderError):
 
 class ContentPolicyError(PermanentProviderError):
     """The vendor refused the content."""
+
+
+class TaskGoneError(PermanentProviderError):
+    """The vendor does not know a task we submitted (expired or lost): submit it again."""
 
 
 # --- script agent -------------------------------------------------------------------------
@@ -146,6 +153,8 @@ class SegmentRequest:
     sound: bool
     seed: int
     out_path: Path  # MP4 to write
+    submission: int = 0
+    """How many times this attempt was submitted before and lost by the vendor."""
 
 
 @dataclass(frozen=True)
@@ -197,11 +206,91 @@ class VoiceProvider(Protocol):
 
 
 @runtime_checkable
-class AlignmentProvider(Protocol):
-    def align(self, audio: Path, text: str, *, language: str) -> tuple[WordTiming, ...]: ...
+class SpeechConverter(Protocol):
+    """Speech-to-speech alone (a vendor voice changer); every :class:`VoiceProvider` is one."""
+
+    def convert(self, source: Path, *, voice: Voice, out_path: Path) -> Path:
+        """Make the speech in ``source`` sound like ``voice``, keeping its timing."""
+        ...
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Word timings found in a recording, and the method that found them.
+
+    ``method`` names what produced the timings (``"pocketsphinx"``, ``"speech-activity"``,
+    a vendor's name), so a job can record how its captions were timed.
+    """
+
+    words: tuple[WordTiming, ...]
+    method: str
+
+
+@runtime_checkable
+class WordAligner(Protocol):
+    """Forced alignment: when each word of a known script is spoken in a recording."""
+
+    def align(
+        self, audio: Path, lines: Sequence[Sequence[str]], *, language: str
+    ) -> Alignment:
+        """Time the words of ``lines`` in ``audio`` (any format ffmpeg reads).
+
+        Args:
+            lines: the script's words, grouped by spoken line (the caption word units, so
+                the timings match the caption words one to one); a line is spoken as one
+                phrase, and lines may be separated by silence.
+            language: the script's language code (``en``, ``de``, ``zh``, ...).
+
+        Returns:
+            One :class:`WordTiming` per input word, in order, with the word's text unchanged;
+            starts never decrease, a word ends no later than the next starts, and all times lie
+            inside the recording. No words in, no timings out.
+
+        Raises:
+            PermanentProviderError: the audio cannot be read or holds no speech.
+        """
+        ...
 
 
 class MusicProvider(Protocol):
     def generate(self, *, mood: str, duration_s: float, out_path: Path, seed: int = 0) -> Path:
         """Write an instrumental bed (WAV, stereo 48 kHz) of at least ``duration_s``."""
         ...
+
+
+# --- billable units ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one vendor call bills: ``units`` of ``unit`` (second, character, image, token)."""
+
+    units: float
+    unit: str
+    provider: str
+    model: str
+
+
+class UsageLedger:
+    """The billable units of a vendor adapter's calls, keyed by the file each call wrote or read.
+
+    A stage that knows the path it asked for takes the units with :meth:`take` and records
+    them (``ctx.record_call(capability, item, units=usage.units, unit=usage.unit)``). Safe to
+    share between threads; the adapters of one process are shared by all its jobs.
+    """
+
+    def __init__(self, *, max_keys: int = 4096) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, list[Usage]] = {}
+        self._max_keys = max_keys  # a caller that never takes must not grow it forever
+
+    def add(self, key: Path | str, usage: Usage) -> None:
+        with self._lock:
+            self._entries.setdefault(str(key), []).append(usage)
+            while len(self._entries) > self._max_keys:
+                del self._entries[next(iter(self._entries))]
+
+    def take(self, key: Path | str) -> tuple[Usage, ...]:
+        """The usages recorded under ``key`` since the last take, oldest first."""
+        with self._lock:
+            return tuple(self._entries.pop(str(key), ()))

@@ -6,13 +6,17 @@ import threading
 from dataclasses import dataclass
 
 from ugen.core.config import Settings
+from ugen.providers import selection
 from ugen.providers.base import (
     KeyframeProvider,
     MusicProvider,
     ScriptAgent,
+    SpeechConverter,
     VideoProvider,
     VoiceProvider,
+    WordAligner,
 )
+from ugen.providers.video_router import route_video, settings_fingerprint
 from ugen.qa import KeyframeJudge, PixelKeyframeJudge, PixelSegmentJudge, SegmentJudge
 
 
@@ -24,12 +28,16 @@ class ProviderSet:
     video: VideoProvider
     voice: VoiceProvider
     music: MusicProvider
+    aligner: WordAligner
     keyframe_judge: KeyframeJudge
     segment_judge: SegmentJudge
+    speech_converter: SpeechConverter | None = None
+    """A vendor voice changer applied to the persona's speech (None: the offline voice is
+    already spoken in the selected voice)."""
 
 
 _lock = threading.Lock()
-_cache: dict[tuple[str, str, float, float, float, float], ProviderSet] = {}
+_cache: dict[tuple[str | float, ...], ProviderSet] = {}
 
 
 def build_providers(settings: Settings) -> ProviderSet:
@@ -38,7 +46,8 @@ def build_providers(settings: Settings) -> ProviderSet:
         return _override
     key = (settings.providers, str(settings.data_dir), settings.simulated_latency_scale,
            settings.simulated_transient_rate, settings.simulated_permanent_rate,
-           settings.simulated_policy_rate)
+           settings.simulated_policy_rate, settings_fingerprint(settings),
+           selection.fingerprint(settings))
     with _lock:
         found = _cache.get(key)
         if found is None:
@@ -48,6 +57,7 @@ def build_providers(settings: Settings) -> ProviderSet:
 
 
 def _build(settings: Settings) -> ProviderSet:
+    from ugen.providers.local.alignment import LocalWordAligner
     from ugen.providers.local.keyframes import LocalKeyframeProvider
     from ugen.providers.local.music import LocalMusicProvider
     from ugen.providers.local.script_agent import LocalScriptAgent
@@ -79,15 +89,20 @@ def _build(settings: Settings) -> ProviderSet:
         video = SimulatedVideoProvider(video, latency, faults)
     elif settings.providers != "local":
         raise ValueError(f"unknown UGEN_PROVIDERS {settings.providers!r} (local, simulated)")
+    video = route_video(settings, video)
+    keyframe_judge, segment_judge = selection.judges(settings, PixelKeyframeJudge(),
+                                                     PixelSegmentJudge())
     return ProviderSet(
         name=settings.providers,
-        script_agent=LocalScriptAgent(),
-        keyframes=keyframes,
+        script_agent=selection.script_agent(settings, LocalScriptAgent()),
+        keyframes=selection.keyframes(settings, keyframes),
         video=video,
         voice=voice,
         music=LocalMusicProvider(),
-        keyframe_judge=PixelKeyframeJudge(),
-        segment_judge=PixelSegmentJudge(),
+        aligner=selection.aligner(settings, LocalWordAligner()),
+        keyframe_judge=keyframe_judge,
+        segment_judge=segment_judge,
+        speech_converter=selection.speech_converter(settings),
     )
 
 

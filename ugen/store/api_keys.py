@@ -12,7 +12,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
 
 from ugen.core.config import Settings
 from ugen.store import ledger
@@ -102,20 +103,30 @@ def revoke_api_key(settings: Settings, key_id: str) -> None:
 
 def authenticate(settings: Settings, raw_key: str) -> str | None:
     """The account id a key belongs to, or None for an unknown, revoked or expired key."""
+    with session_scope(settings) as s:
+        return account_of_key(s, raw_key)
+
+
+_KEY_ROW = (select(ApiKey.id, ApiKey.account_id, ApiKey.revoked_at, ApiKey.expires_at,
+                   ApiKey.last_used_at).where(ApiKey.key_hash == bindparam("key_hash")))
+
+
+def account_of_key(session: Session, raw_key: str) -> str | None:
+    """:func:`authenticate` inside the caller's transaction (one trip for a whole request)."""
     if not raw_key.startswith(KEY_PREFIX):
         return None
     now = utcnow()
-    with session_scope(settings) as s:
-        row = s.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(raw_key)))
-        if row is None or row.revoked_at is not None:
-            return None
-        expires = _aware(row.expires_at)
-        if expires is not None and expires <= now:
-            return None
-        last = _aware(row.last_used_at)
-        if last is None or now - last >= _TOUCH_EVERY:
-            row.last_used_at = now
-        return row.account_id
+    # Plain columns, no ORM object: this runs on every request.
+    row = session.connection().execute(_KEY_ROW, {"key_hash": hash_key(raw_key)}).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    expires = _aware(row.expires_at)
+    if expires is not None and expires <= now:
+        return None
+    last = _aware(row.last_used_at)
+    if last is None or now - last >= _TOUCH_EVERY:
+        session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+    return str(row.account_id)
 
 
 def grant_credits(settings: Settings, account_id: str, credits: int,

@@ -14,6 +14,9 @@ from ugen.core.config import Settings
 
 _lock = threading.Lock()
 _engines: dict[str, Engine] = {}
+# One session factory per engine: building a sessionmaker sets up its event dispatch, which
+# costs more than a short read itself.
+_factories: dict[Engine, sessionmaker[Session]] = {}
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -45,6 +48,7 @@ def get_engine(settings: Settings) -> Engine:
             else:
                 engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
             _engines[url] = engine
+            _factories[engine] = sessionmaker(bind=engine, expire_on_commit=False)
         return engine
 
 
@@ -53,12 +57,14 @@ def dispose_engines() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+        _factories.clear()
 
 
 @contextmanager
 def session_scope(settings: Settings) -> Iterator[Session]:
     """A session in one transaction: committed on success, rolled back on error."""
-    factory = sessionmaker(bind=get_engine(settings), expire_on_commit=False)
+    engine = get_engine(settings)
+    factory = _factories.get(engine) or sessionmaker(bind=engine, expire_on_commit=False)
     with factory() as session, session.begin():
         yield session
 

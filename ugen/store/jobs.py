@@ -6,9 +6,10 @@ already finished is never moved back, and ``progress_percent`` never decreases w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,22 @@ def get_stages(session: Session, job_id: str) -> list[JobStage]:
             select(JobStage).where(JobStage.job_id == job_id).order_by(JobStage.position)
         )
     )
+
+
+_JOB_ROW = select(Job.__table__).where(Job.__table__.c.id == bindparam("job_id"))
+_STAGE_ROWS = (select(JobStage.__table__)
+               .where(JobStage.__table__.c.job_id == bindparam("job_id"))
+               .order_by(JobStage.__table__.c.position))
+
+
+def job_snapshot(session: Session, job_id: str) -> tuple[Row[Any] | None, Sequence[Row[Any]]]:
+    """The job's row and its stage rows in order, as plain rows (no ORM objects: this is the
+    hot read behind every status poll). Rows carry the same attribute names as the models."""
+    conn = session.connection()
+    job = conn.execute(_JOB_ROW, {"job_id": job_id}).first()
+    if job is None:
+        return None, ()
+    return job, conn.execute(_STAGE_ROWS, {"job_id": job_id}).all()
 
 
 def get_stage(session: Session, job_id: str, stage: StageName) -> JobStage:
@@ -110,9 +127,38 @@ def list_jobs(session: Session, account_id: str, *, status: str | None = None,
 
 
 def record_call(session: Session, *, job_id: str, run_number: int, capability: str, item: str,
-                provider: str, units: float, unit: str) -> None:
-    session.add(ProviderCall(job_id=job_id, run_number=run_number, capability=capability,
-                             item=item, provider=provider, units=units, unit=unit))
+                provider: str, units: float, unit: str, request_id: str | None = None,
+                dedupe_key: str | None = None) -> None:
+    """Record one billable call; with ``dedupe_key`` a repeated step records it once."""
+    call = ProviderCall(job_id=job_id, run_number=run_number, capability=capability,
+                        item=item, provider=provider, units=units, unit=unit,
+                        request_id=request_id, dedupe_key=dedupe_key)
+    if dedupe_key is None:
+        session.add(call)
+        return
+    try:
+        with session.begin_nested():
+            session.add(call)
+    except IntegrityError:
+        pass
+
+
+def usage(session: Session, job_id: str) -> dict[str, dict[str, Any]]:
+    """Billable units per capability for a job: calls, units and unit, and who served them."""
+    rows = session.execute(
+        select(ProviderCall.capability, ProviderCall.unit, ProviderCall.provider,
+               func.count(), func.sum(ProviderCall.units))
+        .where(ProviderCall.job_id == job_id)
+        .group_by(ProviderCall.capability, ProviderCall.unit, ProviderCall.provider)
+    )
+    found: dict[str, dict[str, Any]] = {}
+    for capability, unit, provider, calls, units in rows:
+        entry = found.setdefault(capability, {"calls": 0, "units": 0.0, "unit": unit,
+                                              "providers": []})
+        entry["calls"] += int(calls)
+        entry["units"] = round(entry["units"] + float(units or 0.0), 3)
+        entry["providers"] = sorted({*entry["providers"], provider})
+    return dict(sorted(found.items()))
 
 
 def count_calls(session: Session, job_id: str) -> dict[tuple[str, str], int]:

@@ -41,6 +41,10 @@ class Account(Base):
     credit_balance: Mapped[int] = mapped_column(BigInteger, default=0)
     credit_reserved: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    max_concurrent_jobs: Mapped[int | None] = mapped_column(Integer)
+    """This account's own limit of queued plus running jobs (None: the setting; 0: none)."""
+    max_daily_jobs: Mapped[int | None] = mapped_column(Integer)
+    """This account's own limit of jobs created per rolling 24 h (None: the setting)."""
 
 
 class Job(Base):
@@ -73,6 +77,7 @@ class Job(Base):
 
     __table_args__ = (
         Index("ux_jobs_account_idempotency", "account_id", "idempotency_key", unique=True),
+        Index("ix_jobs_account_id_created_at", "account_id", "created_at"),
     )
 
 
@@ -144,6 +149,10 @@ class ProviderCall(Base):
     provider: Mapped[str] = mapped_column(String(40))
     units: Mapped[float] = mapped_column(default=0.0)
     unit: Mapped[str] = mapped_column(String(16), default="call")
+    request_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    """The vendor's id of the call (task id, operation name), when it has one."""
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
+    """A step that runs again after a crash records its call once."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -23,17 +23,17 @@ from typing import Any
 import httpx
 from dbos import DBOS, SetWorkflowID
 
-from ugen.core.config import get_settings
+from ugen.core.config import Settings, get_settings
 from ugen.pipeline.queues import WEBHOOKS_QUEUE, get_queue
 from ugen.store import jobs as job_store
 from ugen.store.db import session_scope
 from ugen.store.models import Job, WebhookDelivery, utcnow
+from ugen.store.signed_urls import sign_artifact
 from ugen.webhooks import store
 from ugen.webhooks.signing import delivery_headers
 from ugen.webhooks.urls import UnsafeWebhookUrlError, check_webhook_url
 
 _NAMESPACE = uuid.UUID("6f1d2c1e-7b0a-4c52-9a51-0c3f7e0b8d21")
-JOBS_PREFIX = "/api/v1/jobs"
 EVENTS = {"completed": "job.completed", "failed": "job.failed"}
 
 
@@ -48,17 +48,17 @@ def _iso(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def job_payload(job: Job) -> dict[str, Any]:
-    """The documented payload, with URLs as the API's job view gives them."""
+def job_payload(job: Job, settings: Settings) -> dict[str, Any]:
+    """The documented payload, with signed download URLs as the API's job view gives them."""
     done = job.status == "completed"
     return {
         "event": EVENTS[job.status],
         "job_id": job.id,
         "status": job.status,
-        "final_video_url": f"{JOBS_PREFIX}/{job.id}/video" if done and job.final_video
-        else None,
-        "thumbnail_url": f"{JOBS_PREFIX}/{job.id}/thumbnail" if done and job.thumbnail
-        else None,
+        "final_video_url": sign_artifact(settings, job.id, job.final_video)
+        if done and job.final_video else None,
+        "thumbnail_url": sign_artifact(settings, job.id, job.thumbnail)
+        if done and job.thumbnail else None,
         "credits_consumed": job.credits_consumed,
         "error_message": job.error_message,
         "timestamp": _iso(job.finished_at),
@@ -68,7 +68,8 @@ def job_payload(job: Job) -> dict[str, Any]:
 @DBOS.step()
 def record_job_webhook_step(job_id: str, run_number: int) -> str | None:
     """Record the first attempt of the job's end event; its delivery id, or None (no URL)."""
-    with session_scope(get_settings()) as s:
+    settings = get_settings()
+    with session_scope(settings) as s:
         job = job_store.get_job(s, job_id)
         if job is None or job.status not in EVENTS:
             return None
@@ -76,7 +77,7 @@ def record_job_webhook_step(job_id: str, run_number: int) -> str | None:
         url = job.params.get("webhook_url") or (config.webhook_url if config else None)
         if not url:
             return None
-        payload = job_payload(job)
+        payload = job_payload(job, settings)
         delivery_id = delivery_id_for(job_id, run_number, payload["event"])
         if store.get_attempt(s, delivery_id, 1) is None:
             s.add(WebhookDelivery(delivery_id=delivery_id, account_id=job.account_id,

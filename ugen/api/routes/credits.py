@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ugen.api.deps import AccountDep, SettingsDep
+from ugen.api.deps import AccountDep, PageQ, SettingsDep
 from ugen.api.schemas import (
     BalancePublic,
     ErrorPublic,
@@ -36,7 +36,7 @@ def get_balance(settings: SettingsDep, account: AccountDep) -> BalancePublic:
 
 @router.get("/transactions")
 def list_transactions(settings: SettingsDep, account: AccountDep,
-                      page: Annotated[int, Query(ge=1)] = 1,
+                      page: PageQ = 1,
                       page_size: Annotated[int, Query(ge=1, le=100)] = 20,
                       job_id: str | None = None) -> TransactionsPublic:
     """The account's credit transactions, newest first."""

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import mimetypes
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import FileResponse
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from ugen import service
-from ugen.api.deps import AccountDep, SettingsDep
+from ugen.api.deps import AccountDep, ApiKeyDep, PageQ, SettingsDep, invalid_key
 from ugen.api.errors import ApiError, field_error
-from ugen.api.routes.uploads import resolve_upload
+from ugen.api.routes.uploads import product_image_path
 from ugen.api.schemas import (
     ErrorPublic,
     JobCreate,
@@ -27,19 +28,20 @@ from ugen.api.schemas import (
 )
 from ugen.core.config import Settings
 from ugen.core.types import JobStatus
+from ugen.store import api_keys
 from ugen.store import jobs as job_store
 from ugen.store.artifacts import LocalArtifactStore
 from ugen.store.db import session_scope
+from ugen.store.limits import JobLimits
 from ugen.store.models import Job, JobStage
+from ugen.store.signed_urls import sign_artifact
 from ugen.webhooks.urls import UnsafeWebhookUrlError, check_webhook_url
 
 router = APIRouter(prefix="/jobs", tags=["jobs"],
                    responses={401: {"model": ErrorPublic}, 404: {"model": ErrorPublic}})
 
-PREFIX = "/api/v1/jobs"
 
-
-def _stage(st: JobStage) -> StagePublic:
+def _stage(st: JobStage | Row[Any]) -> StagePublic:
     duration = (round((st.finished_at - st.started_at).total_seconds(), 3)
                 if st.started_at and st.finished_at else None)
     return StagePublic(name=st.stage, status=st.status,  # type: ignore[arg-type]
@@ -48,16 +50,21 @@ def _stage(st: JobStage) -> StagePublic:
                        credits_used=st.credits_used, error=st.error)
 
 
-def job_public(job: Job, stages: list[JobStage]) -> JobPublic:
-    done = job.status == "completed"
+def _signed(settings: Settings, job: Job | Row[Any], key: str | None) -> str | None:
+    return sign_artifact(settings, job.id, key) if job.status == "completed" and key else None
+
+
+def job_public(job: Job | Row[Any], stages: Sequence[JobStage | Row[Any]],
+               settings: Settings) -> JobPublic:
+    """The job as the API shows it, from its model or from plain rows of the same columns."""
     return JobPublic(
         job_id=job.id, status=job.status,  # type: ignore[arg-type]
         current_stage=job.current_stage,  # type: ignore[arg-type]
         progress_percent=job.progress_percent, run_number=job.run_number,
         stages=[_stage(st) for st in stages], estimate=estimate_public(job.estimate),
         credits_reserved=job.credits_reserved, credits_consumed=job.credits_consumed,
-        final_video_url=f"{PREFIX}/{job.id}/video" if done and job.final_video else None,
-        thumbnail_url=f"{PREFIX}/{job.id}/thumbnail" if done and job.thumbnail else None,
+        final_video_url=_signed(settings, job, job.final_video),
+        thumbnail_url=_signed(settings, job, job.thumbnail),
         error_stage=job.error_stage,  # type: ignore[arg-type]
         error_message=job.error_message, idempotency_key=job.idempotency_key,
         created_at=as_utc(job.created_at), started_at=as_utc(job.started_at),
@@ -66,7 +73,7 @@ def job_public(job: Job, stages: list[JobStage]) -> JobPublic:
     )
 
 
-def _owned_job(settings: Settings, account: str, job_id: str) -> Job:
+def owned_job(settings: Settings, account: str, job_id: str) -> Job:
     """The account's job; another account's job is as absent as a missing one."""
     with session_scope(settings) as s:
         job = job_store.get_job(s, job_id)
@@ -77,16 +84,18 @@ def _owned_job(settings: Settings, account: str, job_id: str) -> Job:
 
 def load_job(settings: Settings, account: str, job_id: str) -> JobPublic:
     with session_scope(settings) as s:
-        job = job_store.get_job(s, job_id)
-        if job is None or job.account_id != account:
-            raise ApiError(404, "JOB_NOT_FOUND", f"no job {job_id}")
-        return job_public(job, job_store.get_stages(s, job_id))
+        job, stages = job_store.job_snapshot(s, job_id)
+    if job is None or job.account_id != account:
+        raise ApiError(404, "JOB_NOT_FOUND", f"no job {job_id}")
+    return job_public(job, stages, settings)
 
 
 @router.post("", status_code=201,
              responses={200: {"model": JobPublic, "description": "The job of a repeated "
                               "idempotency_key with the same body."},
-                        402: {"model": ErrorPublic}, 409: {"model": ErrorPublic}})
+                        402: {"model": ErrorPublic}, 409: {"model": ErrorPublic},
+                        429: {"model": ErrorPublic, "description": "A job limit of the "
+                              "account is reached; retry after `Retry-After` seconds."}})
 def create_job(body: JobCreate, response: Response, settings: SettingsDep,
                account: AccountDep) -> JobPublic:
     """Create a job: validate, price, reserve credits and queue it."""
@@ -94,23 +103,28 @@ def create_job(body: JobCreate, response: Response, settings: SettingsDep,
         try:
             check_webhook_url(body.webhook_url, allow_private=settings.allow_private_urls)
         except UnsafeWebhookUrlError as err:
-            raise field_error("webhook_url", str(err), body.webhook_url) from err
-    image = resolve_upload(settings, account, body.product_image_url)
+            raise field_error("webhook_url", str(err), body.webhook_url,
+                              reason=err.reason) from err
+    image = product_image_path(settings, account, body.product_image_url)
     options = body.to_options()
+    limits = JobLimits(max_concurrent=settings.max_concurrent_jobs,
+                       max_daily=settings.max_daily_jobs)
     if body.idempotency_key is not None:
         job_id, created = service.submit_job_once(
             settings, account_id=account, options=options, image=image,
-            idempotency_key=body.idempotency_key, request_hash=body.request_hash())
+            idempotency_key=body.idempotency_key, request_hash=body.request_hash(),
+            limits=limits)
         if not created:
             response.status_code = 200
     else:
-        job_id = service.submit_job(settings, account_id=account, options=options, image=image)
+        job_id = service.submit_job(settings, account_id=account, options=options, image=image,
+                                    limits=limits)
     return load_job(settings, account, job_id)
 
 
 @router.get("")
 def list_jobs(settings: SettingsDep, account: AccountDep,
-              page: Annotated[int, Query(ge=1)] = 1,
+              page: PageQ = 1,
               page_size: Annotated[int, Query(ge=1, le=100)] = 20,
               status: JobStatus | None = None) -> JobsPublic:
     """List the account's jobs, newest first."""
@@ -122,15 +136,29 @@ def list_jobs(settings: SettingsDep, account: AccountDep,
             for st in s.scalars(select(JobStage).where(JobStage.job_id.in_(list(stages)))
                                 .order_by(JobStage.position)):
                 stages[st.job_id].append(st)
-        items = [job_public(j, stages[j.id]) for j in rows]
+        items = [job_public(j, stages[j.id], settings) for j in rows]
     return JobsPublic(items=items, total=total, page=page, page_size=page_size,
                       total_pages=total_pages(total, page_size))
 
 
-@router.get("/{job_id}")
-def get_job(job_id: str, settings: SettingsDep, account: AccountDep) -> JobPublic:
+def _read_job(settings: Settings, raw_key: str, job_id: str) -> bytes:
+    with session_scope(settings) as s:
+        account = api_keys.account_of_key(s, raw_key)
+        job, stages = job_store.job_snapshot(s, job_id)
+    if account is None:
+        raise invalid_key()
+    if job is None or job.account_id != account:
+        raise ApiError(404, "JOB_NOT_FOUND", f"no job {job_id}")
+    return job_public(job, stages, settings).model_dump_json().encode()
+
+
+@router.get("/{job_id}", response_model=JobPublic)
+async def get_job(job_id: str, settings: SettingsDep, api_key: ApiKeyDep) -> Response:
     """Get a job: status, stage, progress, stages, credits and outputs."""
-    return load_job(settings, account, job_id)
+    # The hot path of every polling client: the key check and the read are one short
+    # transaction of indexed reads, run on the event loop (a thread-pool trip costs more
+    # than the reads), and the model is serialised once.
+    return Response(_read_job(settings, api_key, job_id), media_type="application/json")
 
 
 @router.post("/{job_id}/retry", responses={402: {"model": ErrorPublic},
@@ -138,7 +166,7 @@ def get_job(job_id: str, settings: SettingsDep, account: AccountDep) -> JobPubli
 def retry_job(job_id: str, settings: SettingsDep, account: AccountDep,
               body: Annotated[RetryCreate | None, Body()] = None) -> RetryPublic:
     """Retry a failed, stopped or cancelled job from a stage."""
-    _owned_job(settings, account, job_id)
+    owned_job(settings, account, job_id)
     result = service.retry_job(settings, job_id, body.from_stage if body else None)
     return RetryPublic(**result)
 
@@ -146,13 +174,13 @@ def retry_job(job_id: str, settings: SettingsDep, account: AccountDep,
 @router.post("/{job_id}/cancel", responses={409: {"model": ErrorPublic}})
 def cancel_job(job_id: str, settings: SettingsDep, account: AccountDep) -> JobPublic:
     """Cancel a queued or running job; its unused credits are released at once."""
-    _owned_job(settings, account, job_id)
+    owned_job(settings, account, job_id)
     service.cancel_job(settings, job_id)
     return load_job(settings, account, job_id)
 
 
 def _download(settings: Settings, account: str, job_id: str, which: str) -> FileResponse:
-    job = _owned_job(settings, account, job_id)
+    job = owned_job(settings, account, job_id)
     key = job.final_video if which == "video" else job.thumbnail
     if job.status != "completed" or not key:
         raise ApiError(404, "OUTPUT_NOT_READY",

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from ugen.api.deps import AccountDep, SettingsDep
+from ugen.api.deps import AccountDep, PageQ, SettingsDep
 from ugen.api.errors import field_error
 from ugen.api.schemas import ErrorPublic, as_utc, total_pages
 from ugen.store.db import session_scope
@@ -75,7 +75,8 @@ def _put(body: WebhookConfigIn, settings: SettingsDep, account: str) -> WebhookC
     try:
         check_webhook_url(body.webhook_url, allow_private=settings.allow_private_urls)
     except UnsafeWebhookUrlError as err:
-        raise field_error("webhook_url", str(err), body.webhook_url) from err
+        raise field_error("webhook_url", str(err), body.webhook_url,
+                          reason=err.reason) from err
     with session_scope(settings) as s:
         store.set_config(s, account, body.webhook_url, body.webhook_secret)
     return _config(settings, account)
@@ -111,7 +112,7 @@ def delete_webhook(settings: SettingsDep, account: AccountDep) -> Response:
 
 @router.get("/webhook/deliveries")
 def list_deliveries(settings: SettingsDep, account: AccountDep,
-                    page: Annotated[int, Query(ge=1)] = 1,
+                    page: PageQ = 1,
                     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
                     job_id: str | None = None) -> WebhookAttemptsPublic:
     """Every delivery attempt of the account, newest first: status code, latency, error."""

@@ -136,7 +136,7 @@ def lerp_camera(a: Camera, b: Camera, t: float) -> Camera:
 
 def load_rgb(path: Path, width: int, height: int) -> Image.Image:
     with Image.open(path) as img:
-        rgb = img.convert("RGB")
+        rgb: Image.Image = img.convert("RGB")
     if rgb.size != (width, height):
         rgb = rgb.resize((width, height), Image.Resampling.LANCZOS)
     return rgb

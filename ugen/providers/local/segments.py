@@ -62,6 +62,7 @@ def _request_json(request: SegmentRequest) -> dict[str, Any]:
         "sound": request.sound,
         "seed": request.seed,
         "out_path": str(request.out_path),
+        "submission": request.submission,
     }
 
 
@@ -82,6 +83,7 @@ def _request_from_json(data: dict[str, Any]) -> SegmentRequest:
         sound=bool(data["sound"]),
         seed=int(data["seed"]),
         out_path=Path(data["out_path"]),
+        submission=int(data.get("submission", 0)),
     )
 
 

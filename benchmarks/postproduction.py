@@ -1,0 +1,399 @@
+"""Benchmark: post-production (`concat` + `audio` + `captions` + render) against MoviePy and
+the floor.
+
+The same inputs (N segments of equal length, 1080x1920, 30 fps, H.264 with AAC audio; a voice
+track spoken by the offline voice with known word timings, one line per segment; a music bed
+from the offline music provider) go through:
+
+    ours     the ``ugen.media`` functions the `concat`, `audio`, `captions` and `complete`
+             stages call: plan_concat and join_audio, mix_voice_and_music, write_ass,
+             render_plan (the pictures decoded from the segments and encoded once);
+    moviepy  a MoviePy 2 pipeline written the way MoviePy-based tools write it: every clip
+             written to its own file, the files concatenated, one TextClip per caption word
+             composited over the video, CompositeAudioClip for voice and music;
+    floor    ffmpeg decoding the same segments and encoding them once, nothing else.
+
+All three use the x264 preset and CRF of ``Settings``. Each variant runs in its own child
+process; the parent reports its wall time, CPU time (user + system of the whole process tree)
+and the peak RSS of the tree (the sum over the child and all its descendants, sampled every
+20 ms).
+
+    .venv/bin/python benchmarks/postproduction.py                          # 4 x 7.5 s
+    .venv/bin/python benchmarks/postproduction.py --seconds 60 --segments 10
+    .venv/bin/python benchmarks/postproduction.py --sizes both             # both, one JSON
+
+MoviePy and psutil come from the ``bench`` extra (``pip install -e '.[bench]'``). The last line
+printed is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+WIDTH, HEIGHT, FPS = 1080, 1920, 30
+VARIANTS = ("ours", "moviepy", "floor")
+SAMPLE_S = 0.02
+LINES = (
+    "Meet the serum that wakes up tired skin before your first coffee is even ready.",
+    "I used to hide dull patches under layers of makeup every single morning.",
+    "Two drops of vitamin C spread in seconds and sink in without any sticky feel.",
+    "After two weeks my skin looks brighter and smoother. Tap the link and try it today.",
+    "The glass bottle keeps the formula fresh and the dropper gives just enough every time.",
+)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    segments: list[Path]
+    voice: Path
+    music: Path
+    words: Path
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class Figures:
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+
+
+# --- inputs ---------------------------------------------------------------------------------
+
+
+def _make_segment(out: Path, index: int, frames: int) -> None:
+    """Frames ``index*frames`` .. of one continuous testsrc2 (segments join without a jump)."""
+    from ugen.media.runner import run_ffmpeg
+
+    first = index * frames
+    src = (f"testsrc2=size={WIDTH}x{HEIGHT}:rate={FPS},"
+           f"trim=start_frame={first}:end_frame={first + frames},setpts=PTS-STARTPTS")
+    seconds = frames / FPS
+    tone = f"sine=frequency={220 + 55 * index}:sample_rate=48000:duration={seconds}"
+    run_ffmpeg(["-f", "lavfi", "-i", src, "-f", "lavfi", "-i", tone,
+                "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
+                "-c:a", "aac", "-b:a", "192k", "-ac", "2", "-shortest", str(out)])
+
+
+def make_inputs(work: Path, *, seconds: float, segments: int) -> Inputs:
+    """Generate (or reuse) the inputs of one benchmark size under ``work``."""
+    from ugen.catalog import voices
+    from ugen.media.audio import place_on_timeline
+    from ugen.providers.local.music import LocalMusicProvider
+    from ugen.providers.local.voice import LocalVoiceProvider
+
+    work.mkdir(parents=True, exist_ok=True)
+    frames = round(seconds / segments * FPS)
+    duration = frames * segments / FPS
+    paths = [work / f"segment_{i:02d}.mp4" for i in range(segments)]
+    for i, path in enumerate(paths):
+        if not path.exists():
+            _make_segment(path, i, frames)
+    voice, music, words = work / "voice.wav", work / "music.wav", work / "words.json"
+    if not (voice.exists() and words.exists()):
+        provider, persona_voice = LocalVoiceProvider(), voices()["aria"]
+        clips, timed = [], []
+        for i in range(segments):
+            offset = i * frames / FPS
+            speech = provider.synthesize(LINES[i % len(LINES)], language="en",
+                                         voice=persona_voice, out_path=work / f"line_{i:02d}.wav")
+            clips.append((speech.path, offset))
+            timed += [{"text": w.text, "start": round(w.start + offset, 4),
+                       "end": round(w.end + offset, 4)} for w in speech.words]
+        place_on_timeline(clips, duration_s=duration, out=voice)
+        words.write_text(json.dumps({"language": "en", "words": timed}), encoding="utf-8")
+    if not music.exists():
+        LocalMusicProvider().generate(mood="upbeat", duration_s=duration, out_path=music)
+    return Inputs(paths, voice, music, words, duration)
+
+
+def _load_words(inputs: Inputs) -> list[Any]:
+    from ugen.providers.base import WordTiming
+
+    data = json.loads(inputs.words.read_text(encoding="utf-8"))
+    return [WordTiming(w["text"], w["start"], w["end"]) for w in data["words"]]
+
+
+# --- the three variants (each run in a child process) ---------------------------------------
+
+
+def run_ours(inputs: Inputs, out_dir: Path) -> Path:
+    """The stages' own media calls, in stage order (`concat`, `audio`, `captions`, `complete`)."""
+    from ugen.captions import write_ass
+    from ugen.media.audio import mix_voice_and_music
+    from ugen.media.concat import join_audio, plan_concat
+    from ugen.media.render import render_plan
+
+    plan = plan_concat(inputs.segments, width=WIDTH, height=HEIGHT, fps=FPS)
+    join_audio(plan, out_dir / "native.wav")
+    mix = mix_voice_and_music(inputs.voice, inputs.music, duration_s=plan.duration_s,
+                              out=out_dir / "mix.wav", music_volume=0.15)
+    ass = write_ass(_load_words(inputs), language="en", width=WIDTH, height=HEIGHT,
+                    out=out_dir / "captions.ass")
+    return render_plan(plan, mix, out_dir / "final.mp4", subtitles=ass)
+
+
+def _font() -> str:
+    found = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans:bold"], check=True,
+                           capture_output=True, text=True).stdout.strip()
+    return found
+
+
+def run_moviepy(inputs: Inputs, out_dir: Path) -> Path:
+    """How MoviePy-based tools do it: write each clip, concatenate, composite, write."""
+    from moviepy import (
+        AudioFileClip,
+        CompositeAudioClip,
+        CompositeVideoClip,
+        TextClip,
+        VideoFileClip,
+        concatenate_videoclips,
+    )
+    from moviepy.audio.fx import MultiplyVolume
+
+    from ugen.core.config import get_settings
+
+    settings = get_settings()
+    encode = {"codec": "libx264", "preset": settings.x264_preset, "audio_codec": "aac",
+              "ffmpeg_params": ["-crf", str(settings.x264_crf), "-pix_fmt", "yuv420p"],
+              "logger": None}
+    parts = []
+    for i, seg in enumerate(inputs.segments):
+        clip = VideoFileClip(str(seg)).resized((WIDTH, HEIGHT))
+        part = out_dir / f"clip_{i:02d}.mp4"
+        clip.write_videofile(str(part), fps=FPS, **encode)
+        clip.close()
+        parts.append(VideoFileClip(str(part)))
+    video = concatenate_videoclips(parts)
+    font = _font()
+    texts = [
+        TextClip(font=font, text=w.text, font_size=96, color="white", stroke_color="black",
+                 stroke_width=6).with_start(w.start).with_duration(max(0.05, w.end - w.start))
+        .with_position(("center", 0.72), relative=True)
+        for w in _load_words(inputs)
+    ]
+    voice = AudioFileClip(str(inputs.voice))
+    music = AudioFileClip(str(inputs.music)).subclipped(0, video.duration)
+    music = music.with_effects([MultiplyVolume(0.15)])
+    final = CompositeVideoClip([video, *texts]).with_audio(CompositeAudioClip([voice, music]))
+    out = out_dir / "final.mp4"
+    final.write_videofile(str(out), fps=FPS, audio_fps=48000, **encode)
+    for clip in (final, video, voice, music, *parts):
+        clip.close()
+    return out
+
+
+def run_floor(inputs: Inputs, out_dir: Path) -> Path:
+    """Decode the segments and encode them once (the same x264 settings), nothing else."""
+    from ugen.core.config import get_settings
+    from ugen.media.encode import x264_args
+    from ugen.media.runner import run_ffmpeg
+
+    settings = get_settings()
+    args: list[str] = []
+    for seg in inputs.segments:
+        args += ["-i", str(seg)]
+    n = len(inputs.segments)
+    graph = "".join(f"[{i}:v:0]" for i in range(n)) + f"concat=n={n}:v=1:a=0[v]"
+    out = out_dir / "final.mp4"
+    run_ffmpeg([*args, "-filter_complex", graph, "-map", "[v]",
+                *x264_args(preset=settings.x264_preset, crf=settings.x264_crf, fps=FPS,
+                           threads=settings.ffmpeg_threads), "-an", "-f", "mp4", str(out)])
+    return out
+
+
+RUNNERS = {"ours": run_ours, "moviepy": run_moviepy, "floor": run_floor}
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+
+def _tree_rss(root: Any) -> int:
+    import psutil
+
+    total = 0
+    try:
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+def measure(variant: str, inputs_json: Path, out_dir: Path) -> Figures:
+    """Run one variant in a child process; wall, tree CPU and sampled tree peak RSS."""
+    import psutil
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    # The child works inside its output folder: MoviePy writes temporary files to the
+    # current directory.
+    child = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child",
+                              variant, "--inputs", str(inputs_json.resolve()), "--out",
+                              str(out_dir.resolve())], cwd=out_dir)
+    root, peak, done = psutil.Process(child.pid), 0, threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(root))
+            time.sleep(SAMPLE_S)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        code = child.wait()
+    finally:
+        done.set()
+        sampler.join()
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if code != 0:
+        raise SystemExit(f"{variant} failed with exit code {code}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Figures(round(wall, 2), round(cpu, 2), round(peak / 2**20, 1))
+
+
+def _check_output(path: Path, duration_s: float) -> None:
+    from ugen.media.probe import probe
+
+    info = probe(path)
+    if abs(info.duration - duration_s) > 0.1:
+        raise SystemExit(f"{path} lasts {info.duration:.3f} s, expected {duration_s:.3f} s")
+
+
+def bench_size(work: Path, *, seconds: float, segments: int, repeat: int,
+               variants: list[str]) -> dict[str, Any]:
+    size_dir = work / f"{segments}x{seconds:g}s"
+    inputs = make_inputs(size_dir / "inputs", seconds=seconds, segments=segments)
+    inputs_json = size_dir / "inputs.json"
+    _save_inputs(inputs, inputs_json)
+    best: dict[str, Figures] = {}
+    for variant in VARIANTS:
+        saved = size_dir / f"{variant}.json"
+        if variant not in variants:  # figures of an earlier run, if any
+            if saved.exists():
+                best[variant] = Figures(**json.loads(saved.read_text(encoding="utf-8")))
+            continue
+        for _ in range(repeat):
+            out_dir = size_dir / variant
+            shutil.rmtree(out_dir, ignore_errors=True)
+            run = measure(variant, inputs_json, out_dir)
+            _check_output(out_dir / "final.mp4", inputs.duration_s)
+            if variant not in best or run.wall_s < best[variant].wall_s:
+                best[variant] = run
+        saved.write_text(json.dumps(asdict(best[variant])), encoding="utf-8")
+    print(f"\n{segments} segments, {inputs.duration_s:g} s, {WIDTH}x{HEIGHT} @ {FPS} fps")
+    print(f"{'variant':<10}{'wall s':>10}{'cpu s':>10}{'peak RSS MB':>14}")
+    for name, fig in best.items():
+        print(f"{name:<10}{fig.wall_s:>10.2f}{fig.cpu_s:>10.2f}{fig.peak_rss_mb:>14.1f}")
+    figures: dict[str, Any] = {
+        "seconds": inputs.duration_s, "segments": segments,
+        **{f"{name}_{key}": value for name, fig in best.items()
+           for key, value in asdict(fig).items()},
+    }
+    ours, mp, floor = (best.get(name) for name in VARIANTS)
+    if ours and mp:
+        figures["speedup_vs_moviepy"] = round(mp.wall_s / ours.wall_s, 3)
+        figures["rss_ratio_vs_moviepy"] = round(ours.peak_rss_mb / mp.peak_rss_mb, 3)
+    if ours and floor:
+        figures["ratio_to_floor"] = round(ours.wall_s / floor.wall_s, 3)
+        figures["cpu_ratio_to_floor"] = round(ours.cpu_s / floor.cpu_s, 3)
+    return figures
+
+
+def bench_memory(work: Path) -> dict[str, Any]:
+    """Peak tree RSS of `ours` for a 15 s ad (2 segments) and a 60 s ad (10 segments)."""
+    peaks: dict[str, Any] = {}
+    for seconds, segments in ((15.0, 2), (60.0, 10)):
+        size_dir = work / f"{segments}x{seconds:g}s"
+        inputs = make_inputs(size_dir / "inputs", seconds=seconds, segments=segments)
+        inputs_json = size_dir / "inputs.json"
+        _save_inputs(inputs, inputs_json)
+        saved = size_dir / "ours.json"  # the same measurement, taken by a full run of this size
+        if saved.exists():
+            fig = Figures(**json.loads(saved.read_text(encoding="utf-8")))
+        else:
+            fig = measure("ours", inputs_json, size_dir / "memory")
+            saved.write_text(json.dumps(asdict(fig)), encoding="utf-8")
+        peaks[f"ours_peak_rss_mb_{int(seconds)}s"] = fig.peak_rss_mb
+        print(f"ours, {segments} segments, {seconds:g} s: peak tree RSS {fig.peak_rss_mb:.1f} MB,"
+              f" wall {fig.wall_s:.2f} s, cpu {fig.cpu_s:.2f} s")
+    peaks["rss_growth_60s_vs_15s"] = round(peaks["ours_peak_rss_mb_60s"]
+                                           / peaks["ours_peak_rss_mb_15s"], 3)
+    return peaks
+
+
+def _save_inputs(inputs: Inputs, path: Path) -> None:
+    path.write_text(json.dumps({k: [str(p) for p in v] if isinstance(v, list) else str(v)
+                                for k, v in asdict(inputs).items()}), encoding="utf-8")
+
+
+def _child(variant: str, inputs_json: Path, out_dir: Path) -> None:
+    raw = json.loads(inputs_json.read_text(encoding="utf-8"))
+    inputs = Inputs(segments=[Path(p) for p in raw["segments"]], voice=Path(raw["voice"]),
+                    music=Path(raw["music"]), words=Path(raw["words"]),
+                    duration_s=float(raw["duration_s"]))
+    RUNNERS[variant](inputs, out_dir)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--segments", type=int, default=4)
+    parser.add_argument("--sizes", choices=["one", "both"], default="one",
+                        help="both: 4 x 7.5 s and 10 x 6 s, reported together")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per variant; best wall kept")
+    parser.add_argument("--memory", action="store_true",
+                        help="also measure `ours` alone on a 15 s and a 60 s ad (peak RSS)")
+    parser.add_argument("--variants", default=",".join(VARIANTS),
+                        help="comma-separated variants to run; the others reuse the figures "
+                             "saved by an earlier run in --work")
+    parser.add_argument("--work", type=Path,
+                        default=Path(tempfile.gettempdir()) / "ugen-bench-postproduction")
+    parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--inputs", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child, args.inputs, args.out)
+        return
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    sizes = [(30.0, 4), (60.0, 10)] if args.sizes == "both" else [(args.seconds, args.segments)]
+    variants = [v for v in args.variants.split(",") if v in VARIANTS]
+    results = [bench_size(args.work, seconds=s, segments=n, repeat=args.repeat,
+                          variants=variants) for s, n in sizes]
+    summary: dict[str, Any] = dict(results[0])
+    if len(results) > 1:
+        summary["sizes"] = results
+        long = results[-1]
+        summary.update({f"{key}_{int(long['seconds'])}s": long[key] for key in
+                        ("speedup_vs_moviepy", "ratio_to_floor", "rss_ratio_vs_moviepy",
+                         "ours_peak_rss_mb") if key in long})
+    if args.memory:
+        summary.update(bench_memory(args.work))
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

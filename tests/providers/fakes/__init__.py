@@ -1,0 +1,1 @@
+"""Faithful fake vendor servers, run on loopback in the tests."""

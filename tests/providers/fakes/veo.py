@@ -1,0 +1,213 @@
+"""A fake of Vertex AI's Veo endpoints, as the google-genai SDK calls them.
+
+``POST /{version}/{model path}:predictLongRunning`` starts an operation and
+``POST /{version}/{model path}:fetchPredictOperation`` with ``{"operationName"}`` reads it.
+The fake checks the key (``x-goog-api-key``, Vertex express mode), the body's shape (one
+instance with ``prompt``, ``image`` and ``lastFrame`` as ``{bytesBase64Encoded, mimeType}``;
+``parameters`` with documented names and types, unknown ones refused) and runs each
+operation from ``done: false`` to a response with the video inline (``bytesBase64Encoded``)
+or withheld by the safety filters (``raiMediaFilteredCount``). Faults: :meth:`FakeVeo.inject`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tests.providers.fakes.media import decode_image, render_between
+
+MODELS = {"veo-3.1-fast-generate-001", "veo-3.1-generate-001"}
+PARAMETERS = {"aspectRatio", "durationSeconds", "resolution", "seed", "negativePrompt",
+              "generateAudio", "sampleCount", "personGeneration", "storageUri",
+              "enhancePrompt", "compressionQuality", "fps", "pubsubTopic"}
+FAULTS: dict[str, tuple[int, str, str]] = {
+    "rate_limit": (429, "RESOURCE_EXHAUSTED", "Quota exceeded for aiplatform.googleapis.com"),
+    "server": (503, "UNAVAILABLE", "The service is currently unavailable."),
+    "auth": (401, "UNAUTHENTICATED", "API key not valid. Please pass a valid API key."),
+    "policy": (400, "INVALID_ARGUMENT",
+               "The prompt could not be submitted: it violates Vertex AI's usage guidelines"),
+}
+
+
+@dataclass
+class FakeOperation:
+    name: str
+    instance: dict[str, Any]
+    parameters: dict[str, Any]
+    ready_at: float
+    filtered: str | None = None
+    video: Path | None = None
+    render_error: str | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class FakeVeo:
+    """State of the fake; :attr:`app` is the ASGI app to serve."""
+
+    def __init__(self, media_dir: Path, *, api_key: str, processing_s: float = 0.6,
+                 fps: int = 24, project: str = "fake-project") -> None:
+        self.media_dir = media_dir
+        self.api_key = api_key
+        self.processing_s = processing_s
+        self.fps = fps
+        self.project = project
+        self.operations: dict[str, FakeOperation] = {}
+        self.submissions = 0
+        self.filter_next_with: str | None = None  # the next operation ends filtered
+        self._faults: list[tuple[str, str]] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self.app = Starlette(routes=[Route("/{version}/{rest:path}", self.dispatch,
+                                           methods=["POST"])])
+
+    def inject(self, fault: str, *, times: int = 1, call: str = "*") -> None:
+        """Answer the next ``times`` calls (``predictLongRunning``, ``fetchPredictOperation``
+        or ``*``) with ``fault``."""
+        assert fault in FAULTS, fault
+        with self._lock:
+            self._faults.extend([(call, fault)] * times)
+
+    @staticmethod
+    def _error(code: int, status: str, message: str) -> JSONResponse:
+        return JSONResponse({"error": {"code": code, "message": message, "status": status}},
+                            status_code=code)
+
+    async def dispatch(self, request: Request) -> Response:
+        rest: str = request.path_params["rest"]
+        path, _, verb = rest.rpartition(":")
+        with self._lock:
+            hit = next((i for i, (c, _) in enumerate(self._faults) if c in ("*", verb)), None)
+            fault = self._faults.pop(hit)[1] if hit is not None else None
+        if fault is not None:
+            return self._error(*FAULTS[fault])
+        if request.headers.get("x-goog-api-key") != self.api_key:
+            return self._error(*FAULTS["auth"])
+        try:
+            body = await request.json()
+        except ValueError:
+            return self._error(400, "INVALID_ARGUMENT", "Invalid JSON payload")
+        if verb == "predictLongRunning":
+            return self._start(path, body)
+        if verb == "fetchPredictOperation":
+            return self._fetch(path, body)
+        return self._error(404, "NOT_FOUND", f"unknown method {verb}")
+
+    def _start(self, path: str, body: Any) -> Response:
+        model = path.rpartition("/models/")[2]
+        if not path.startswith(("publishers/google/models/", "projects/")) \
+                or model not in MODELS:
+            return self._error(404, "NOT_FOUND", f"Publisher model {model} is not found")
+        problem, frames = validate_predict(body)
+        if problem:
+            return self._error(400, "INVALID_ARGUMENT", problem)
+        with self._lock:
+            op_id = f"{next(self._ids):08d}-fake"
+            name = (f"projects/{self.project}/locations/us-central1/publishers/google/"
+                    f"models/{model}/operations/{op_id}")
+            op = FakeOperation(name, body["instances"][0], body["parameters"],
+                               time.time() + self.processing_s, filtered=self.filter_next_with)
+            self.filter_next_with = None
+            self.operations[name] = op
+            self.submissions += 1
+        threading.Thread(target=self._render, args=(op, *frames), daemon=True).start()
+        return JSONResponse({"name": name})
+
+    def _render(self, op: FakeOperation, first: bytes, last: bytes) -> None:
+        try:
+            op.video = render_between(first, last,
+                                      duration_s=int(op.parameters["durationSeconds"]),
+                                      fps=self.fps,
+                                      out_path=self.media_dir / f"{op.name.rpartition('/')[2]}.mp4")
+        except Exception as err:  # the fake reports any render failure as an operation error
+            op.render_error = str(err)
+        finally:
+            op.done.set()
+
+    def _fetch(self, path: str, body: Any) -> Response:
+        name = body.get("operationName") if isinstance(body, dict) else None
+        op = self.operations.get(name) if isinstance(name, str) else None
+        if op is None or not name.startswith(path + "/operations/"):
+            return self._error(404, "NOT_FOUND", "Operation not found")
+        if time.time() < op.ready_at or not op.done.is_set():
+            return JSONResponse({"name": op.name})
+        result: dict[str, Any] = {"name": op.name, "done": True}
+        if op.render_error:
+            result["error"] = {"code": 13, "message": op.render_error}
+        elif op.filtered:
+            result["response"] = {"raiMediaFilteredCount": 1,
+                                  "raiMediaFilteredReasons": [op.filtered]}
+        else:
+            assert op.video is not None
+            result["response"] = {
+                "@type": "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse",
+                "raiMediaFilteredCount": 0,
+                "videos": [{"bytesBase64Encoded": base64.b64encode(op.video.read_bytes())
+                            .decode("ascii"), "mimeType": "video/mp4"}]}
+        return JSONResponse(result)
+
+
+def _frame(value: Any, name: str) -> tuple[str | None, bytes]:
+    if not isinstance(value, dict) or set(value) - {"bytesBase64Encoded", "mimeType", "gcsUri"}:
+        return f"instances[0].{name} must be {{bytesBase64Encoded, mimeType}}", b""
+    if value.get("mimeType") not in ("image/png", "image/jpeg"):
+        return f"instances[0].{name}.mimeType must be image/png or image/jpeg", b""
+    try:
+        raw = base64.b64decode(value.get("bytesBase64Encoded") or "", validate=True)
+        decode_image(raw)
+    except (binascii.Error, ValueError) as err:
+        return f"instances[0].{name} is not a valid image: {err}", b""
+    return None, raw
+
+
+def validate_predict(body: Any) -> tuple[str | None, tuple[bytes, bytes]]:
+    """The first problem with a ``predictLongRunning`` body, and the decoded frames."""
+    none = (b"", b"")
+    if not isinstance(body, dict) or set(body) != {"instances", "parameters"}:
+        return "body must have exactly instances and parameters", none
+    instances, params = body["instances"], body["parameters"]
+    if not isinstance(instances, list) or len(instances) != 1 \
+            or not isinstance(instances[0], dict):
+        return "instances must hold one instance", none
+    instance = instances[0]
+    unknown = set(instance) - {"prompt", "image", "lastFrame"}
+    if unknown:
+        return f"unknown instance fields {sorted(unknown)}", none
+    if not isinstance(instance.get("prompt"), str) or not instance["prompt"]:
+        return "instances[0].prompt is required", none
+    problem, first = _frame(instance.get("image"), "image")
+    if problem:
+        return problem, none
+    problem, last = _frame(instance.get("lastFrame"), "lastFrame")
+    if problem:
+        return problem, none
+    if not isinstance(params, dict) or set(params) - PARAMETERS:
+        return f"unknown parameters {sorted(set(params) - PARAMETERS)}", none
+    checks = [
+        (params.get("aspectRatio") in ("16:9", "9:16"), "aspectRatio must be 16:9 or 9:16"),
+        (params.get("durationSeconds") in (4, 6, 8), "durationSeconds must be 4, 6 or 8"),
+        (params.get("resolution", "720p") in ("720p", "1080p", "4k"), "resolution is invalid"),
+        (params.get("resolution", "720p") == "720p" or params.get("durationSeconds") == 8,
+         "1080p and 4k need durationSeconds 8"),
+        (isinstance(params.get("seed", 0), int) and 0 <= params.get("seed", 0) < 2**32,
+         "seed must be a uint32"),
+        (isinstance(params.get("generateAudio", True), bool), "generateAudio must be a bool"),
+        (params.get("sampleCount", 1) in (1, 2, 3, 4), "sampleCount must be 1 to 4"),
+        (params.get("personGeneration", "allow_adult") == "allow_adult",
+         "image-to-video accepts personGeneration allow_adult only"),
+        (isinstance(params.get("negativePrompt", ""), str), "negativePrompt must be a string"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            return message, none
+    return None, (first, last)

@@ -1,0 +1,138 @@
+"""The Kling adapter against the fake Kling server on loopback."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import jwt
+import pytest
+
+from tests.providers.kling_kit import ACCESS_KEY, SECRET_KEY, KlingRig
+from ugen.media.probe import probe
+from ugen.providers.base import (
+    ContentPolicyError,
+    TransientProviderError,
+    VideoPoll,
+)
+from ugen.providers.kling import KlingVideoProvider
+from ugen.providers.kling._auth import make_token
+from ugen.providers.retry import call_with_retries
+from ugen.providers.vendor import VendorAuthError, VendorQuotaError, VendorTaskGoneError
+
+
+def poll_until_done(adapter: KlingVideoProvider, task_id: str, timeout: float = 60) -> VideoPoll:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = call_with_retries(lambda: adapter.poll(task_id))
+        if result.state != "pending":
+            return result
+        time.sleep(0.1)
+    raise TimeoutError(task_id)
+
+
+def test_generate_segment_kling_returns_real_video(kling: KlingRig) -> None:
+    adapter = kling.adapter()
+    task_id = adapter.submit(kling.request())
+    assert adapter.poll(task_id).state == "pending"
+    result = poll_until_done(adapter, task_id)
+    assert result.state == "succeeded" and result.output is not None
+    info = probe(result.output)
+    assert info.video is not None
+    assert abs(info.duration - 3.0) < 0.2
+    body = kling.fake.tasks[task_id].body
+    assert body["model_name"] == "kling-v3" and body["mode"] == "std"
+    assert body["duration"] == "3" and body["sound"] == "on"
+    assert body["external_task_id"].startswith("ugen-")
+
+
+def test_submit_segment_twice_creates_one_task(kling: KlingRig) -> None:
+    adapter = kling.adapter()
+    request = kling.request()
+    first = adapter.submit(request)
+    again = kling.adapter().submit(request)  # a submit step re-run after a crash
+    assert first == again
+    assert kling.fake.submissions == 1
+    assert kling.adapter().submit(kling.request(seed=8)) != first  # a new QA attempt
+    assert kling.fake.submissions == 2
+
+
+def test_submit_segment_bad_key_fails_without_retry(kling: KlingRig) -> None:
+    adapter = kling.adapter(secret="sk-wrong-but-long-enough-for-hs256-0000")
+    sleeps: list[float] = []
+    with pytest.raises(VendorAuthError, match="Authorization is invalid"):
+        call_with_retries(lambda: adapter.submit(kling.request()), sleep=sleeps.append)
+    assert sleeps == []
+    assert kling.fake.submissions == 0
+
+
+def test_submit_segment_rate_limited_honours_retry_after(kling: KlingRig) -> None:
+    kling.fake.retry_after_s = 3.0
+    kling.fake.inject("rate_limit", method="POST")
+    kling.fake.inject("concurrency", method="POST")
+    sleeps: list[float] = []
+    adapter = kling.adapter()
+    task_id = call_with_retries(lambda: adapter.submit(kling.request()), sleep=sleeps.append,
+                                base_delay_s=0.01)
+    assert task_id in kling.fake.tasks
+    assert len(sleeps) == 2 and all(s >= 3.0 for s in sleeps)
+    assert kling.fake.submissions == 1
+
+
+def test_poll_segment_server_error_is_transient(kling: KlingRig) -> None:
+    adapter = kling.adapter()
+    task_id = adapter.submit(kling.request())
+    kling.fake.inject("server", method="GET")
+    with pytest.raises(TransientProviderError, match="HTTP 500"):
+        adapter.poll(task_id)
+
+
+def test_submit_segment_policy_refusal_carries_vendor_message(kling: KlingRig) -> None:
+    kling.fake.inject("policy", method="POST")
+    sleeps: list[float] = []
+    with pytest.raises(ContentPolicyError, match="violates policy") as err:
+        call_with_retries(lambda: kling.adapter().submit(kling.request()), sleep=sleeps.append)
+    assert err.value.request_id == "req-fake" and sleeps == []
+
+
+def test_submit_segment_exhausted_balance_is_permanent(kling: KlingRig) -> None:
+    kling.fake.inject("balance", method="POST")
+    with pytest.raises(VendorQuotaError, match="1102"):
+        call_with_retries(lambda: kling.adapter().submit(kling.request()), sleep=lambda s: None)
+
+
+def test_poll_segment_unknown_task_is_gone(kling: KlingRig) -> None:
+    with pytest.raises(VendorTaskGoneError):
+        kling.adapter().poll("kt999999")
+
+
+def test_poll_segment_failed_task_reports_vendor_reason(kling: KlingRig) -> None:
+    kling.fake.fail_tasks_with = "Failure to pass the risk control system"
+    adapter = kling.adapter()
+    result = poll_until_done(adapter, adapter.submit(kling.request()))
+    assert result.state == "failed" and "risk control" in (result.error or "")
+
+
+def test_kling_secret_never_in_errors_or_logs(kling: KlingRig,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    adapter = kling.adapter()
+    poll_until_done(adapter, adapter.submit(kling.request()))
+    messages = []
+    for fault in ("auth", "policy", "server"):
+        kling.fake.inject(fault)
+        with pytest.raises(Exception) as err:
+            adapter.submit(kling.request(seed=99))
+        messages.append(f"{err.value!s} {err.value!r}")
+    token = adapter._client.tokens.token()
+    for text in [caplog.text, *messages]:
+        assert SECRET_KEY not in text and token not in text
+    assert ACCESS_KEY not in caplog.text
+
+
+def test_make_token_kling_claims_verify_with_pyjwt() -> None:
+    token = make_token(ACCESS_KEY, SECRET_KEY, now=1_700_000_000)
+    claims = jwt.decode(token, SECRET_KEY, algorithms=["HS256"],
+                        options={"verify_exp": False, "verify_nbf": False})
+    assert claims == {"iss": ACCESS_KEY, "exp": 1_700_001_800, "nbf": 1_699_999_995}
+    assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
