@@ -128,8 +128,12 @@ def get_queue(name: str) -> Queue:
     return queue
 
 
-def register_queues(settings: Settings) -> None:
-    """Persist the queues and their limits (needs a launched DBOS)."""
+def register_queues(settings: Settings, *, update: bool = True) -> None:
+    """Persist the queues and their limits (needs a launched DBOS).
+
+    Workers write their limits (``update``); a client only creates queues that do not exist
+    yet, so an API or CLI process with other settings never loosens the workers' limits.
+    """
     for spec in queue_specs(settings):
         _registered[spec.name] = DBOS.register_queue(
             spec.name,
@@ -137,5 +141,5 @@ def register_queues(settings: Settings) -> None:
             global_concurrency=spec.global_concurrency,
             limiter=spec.limiter,
             polling_interval_sec=settings.queue_polling_interval_s,
-            on_conflict="always_update",
+            on_conflict="always_update" if update else "never_update",
         )

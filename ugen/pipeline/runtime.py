@@ -98,7 +98,7 @@ def start(settings: Settings, *, role: Role = "worker",
         elif listen is not None:
             DBOS.listen_queues(list(listen))
         DBOS.launch()
-        queues.register_queues(settings)
+        queues.register_queues(settings, update=role == "worker")
         _active = (role, executor_id)
         return executor_id
 
