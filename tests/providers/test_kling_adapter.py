@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import logging
-import time
 
 import jwt
 import pytest
 
 from tests.providers.kling_kit import ACCESS_KEY, SECRET_KEY, KlingRig
+from tests.utils.video import poll_until_done
 from ugen.media.probe import probe
 from ugen.providers.base import (
     ContentPolicyError,
     TransientProviderError,
-    VideoPoll,
 )
-from ugen.providers.kling import KlingVideoProvider
 from ugen.providers.kling._auth import make_token
 from ugen.providers.retry import call_with_retries
 from ugen.providers.vendor import VendorAuthError, VendorQuotaError, VendorTaskGoneError
-
-
-def poll_until_done(adapter: KlingVideoProvider, task_id: str, timeout: float = 60) -> VideoPoll:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = call_with_retries(lambda: adapter.poll(task_id))
-        if result.state != "pending":
-            return result
-        time.sleep(0.1)
-    raise TimeoutError(task_id)
 
 
 def test_generate_segment_kling_returns_real_video(kling: KlingRig) -> None:

@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import logging
-import time
 
 import pytest
 
 from tests.providers.veo_kit import API_KEY, VeoRig
+from tests.utils.video import poll_until_done
 from ugen.media.probe import probe
 from ugen.providers.base import (
     ContentPolicyError,
     PermanentProviderError,
     ProviderError,
-    VideoPoll,
 )
 from ugen.providers.retry import call_with_retries
 from ugen.providers.vendor import VendorAuthError, VendorTaskGoneError
-from ugen.providers.veo import VeoVideoProvider
-
-
-def poll_until_done(adapter: VeoVideoProvider, task_id: str, timeout: float = 90) -> VideoPoll:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = call_with_retries(lambda: adapter.poll(task_id))
-        if result.state != "pending":
-            return result
-        time.sleep(0.1)
-    raise TimeoutError(task_id)
 
 
 def test_generate_segment_veo_returns_real_video(veo: VeoRig) -> None:

@@ -21,12 +21,22 @@ def _use_vendors(settings: Settings) -> bool:
     return settings.vendors == "auto"
 
 
+def _image_vendor(settings: Settings) -> str | None:
+    """The vendor of the script agent and keyframes: OpenAI, then Gemini, by their keys."""
+    if not _use_vendors(settings):
+        return None
+    if settings.openai_api_key is not None:
+        return "openai"
+    return "gemini" if settings.gemini_api_key is not None else None
+
+
 def script_agent(settings: Settings, offline: ScriptAgent) -> ScriptAgent:
-    if _use_vendors(settings) and settings.openai_api_key is not None:
+    vendor = _image_vendor(settings)
+    if vendor == "openai":
         from ugen.providers.openai.script_agent import OpenAIScriptAgent
 
         return OpenAIScriptAgent.from_settings(settings)
-    if _use_vendors(settings) and settings.gemini_api_key is not None:
+    if vendor == "gemini":
         from ugen.providers.gemini.script_agent import GeminiScriptAgent
 
         return GeminiScriptAgent.from_settings(settings)
@@ -34,11 +44,12 @@ def script_agent(settings: Settings, offline: ScriptAgent) -> ScriptAgent:
 
 
 def keyframes(settings: Settings, offline: KeyframeProvider) -> KeyframeProvider:
-    if _use_vendors(settings) and settings.openai_api_key is not None:
+    vendor = _image_vendor(settings)
+    if vendor == "openai":
         from ugen.providers.openai.keyframes import OpenAIKeyframeProvider
 
         return OpenAIKeyframeProvider.from_settings(settings)
-    if _use_vendors(settings) and settings.gemini_api_key is not None:
+    if vendor == "gemini":
         from ugen.providers.gemini.keyframes import GeminiKeyframeProvider
 
         return GeminiKeyframeProvider.from_settings(settings)
