@@ -26,17 +26,22 @@ async def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-async def get_api_key(
-    api_key: Annotated[str | None, Security(api_key_header)],
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
-) -> str:
-    """The API key the request carries (``Bearer`` wins over the header), not yet checked."""
-    raw = bearer.credentials if bearer is not None else api_key
+def key_of(api_key: str | None, bearer: str | None) -> str:
+    """The API key a request carries (``Bearer`` wins over the header), not yet checked."""
+    raw = bearer if bearer is not None else api_key
     if not raw:
         raise ApiError(401, "UNAUTHORIZED",
                        "missing API key: send X-API-Key or Authorization: Bearer",
                        headers={"WWW-Authenticate": "Bearer"})
     return raw
+
+
+async def get_api_key(
+    api_key: Annotated[str | None, Security(api_key_header)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+) -> str:
+    """The API key the request carries (``Bearer`` wins over the header), not yet checked."""
+    return key_of(api_key, bearer.credentials if bearer is not None else None)
 
 
 ApiKeyDep = Annotated[str, Depends(get_api_key)]

@@ -14,6 +14,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 import ugen
 from ugen.api.errors import error_response, register_error_handlers
+from ugen.api.fast_status import JobStatusFastPath
+from ugen.api.job_views import JobStatuses
 from ugen.api.routes import api_router, tenants
 from ugen.core.config import Settings, get_settings
 from ugen.pipeline import runtime
@@ -58,13 +60,16 @@ def _unique_id(route: APIRoute) -> str:
 
 
 def create_app(settings: Settings | None = None, *, runtime_role: Runtime | None = None,
-               max_upload_bytes: int = MAX_UPLOAD_BYTES) -> FastAPI:
+               max_upload_bytes: int = MAX_UPLOAD_BYTES,
+               status_fast_path: bool = True) -> FastAPI:
     """The U-Gen HTTP API.
 
     Args:
         runtime_role: ``worker`` runs queued jobs in this process, ``client`` only enqueues;
             None leaves DBOS to whoever else starts it (the service starts a client lazily).
         max_upload_bytes: the product-image upload limit (documented: 10 MB).
+        status_fast_path: answer ``GET /jobs/{job_id}`` before routing (the same answers as
+            the route; off only to compare the two).
     """
     settings = settings or get_settings()
 
@@ -101,9 +106,13 @@ def create_app(settings: Settings | None = None, *, runtime_role: Runtime | None
     )
     app.state.settings = settings
     app.state.max_upload_bytes = max_upload_bytes
+    app.state.job_statuses = JobStatuses(settings)
     register_error_handlers(app)
 
     app.add_middleware(RefuseOversizeUploads, limit=max_upload_bytes)
+    if status_fast_path:
+        app.add_middleware(JobStatusFastPath, prefix=API_PREFIX,
+                           statuses=app.state.job_statuses)
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(tenants.router, prefix=API_PREFIX)
     return app

@@ -19,6 +19,7 @@ from ugen.core.config import Settings
 from ugen.store import ledger
 from ugen.store.db import session_scope
 from ugen.store.models import Account, ApiKey, utcnow
+from ugen.store.status_reads import KeyRecord
 
 KEY_PREFIX = "ugen_sk_"
 # last_used_at is written at most this often per key, so reads do not become writes.
@@ -111,6 +112,18 @@ _KEY_ROW = (select(ApiKey.id, ApiKey.account_id, ApiKey.revoked_at, ApiKey.expir
                    ApiKey.last_used_at).where(ApiKey.key_hash == bindparam("key_hash")))
 
 
+def _live(revoked_at: datetime | None, expires_at: datetime | None, now: datetime) -> bool:
+    if revoked_at is not None:
+        return False
+    expires = _aware(expires_at)
+    return expires is None or expires > now
+
+
+def _touch_due(last_used_at: datetime | None, now: datetime) -> bool:
+    last = _aware(last_used_at)
+    return last is None or now - last >= _TOUCH_EVERY
+
+
 def account_of_key(session: Session, raw_key: str) -> str | None:
     """:func:`authenticate` inside the caller's transaction (one trip for a whole request)."""
     if not raw_key.startswith(KEY_PREFIX):
@@ -118,15 +131,26 @@ def account_of_key(session: Session, raw_key: str) -> str | None:
     now = utcnow()
     # Plain columns, no ORM object: this runs on every request.
     row = session.connection().execute(_KEY_ROW, {"key_hash": hash_key(raw_key)}).first()
-    if row is None or row.revoked_at is not None:
+    if row is None or not _live(row.revoked_at, row.expires_at, now):
         return None
-    expires = _aware(row.expires_at)
-    if expires is not None and expires <= now:
-        return None
-    last = _aware(row.last_used_at)
-    if last is None or now - last >= _TOUCH_EVERY:
+    if _touch_due(row.last_used_at, now):
         session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
     return str(row.account_id)
+
+
+def account_of_key_record(settings: Settings, key: KeyRecord | None) -> str | None:
+    """:func:`authenticate` for a key row read already (see ``store.status_reads``).
+
+    The same checks, read by the caller in the same request; a due ``last_used_at`` is
+    written in a transaction of its own.
+    """
+    now = utcnow()
+    if key is None or not _live(key.revoked_at, key.expires_at, now):
+        return None
+    if _touch_due(key.last_used_at, now):
+        with session_scope(settings) as s:
+            s.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+    return key.account_id
 
 
 def grant_credits(settings: Settings, account_id: str, credits: int,

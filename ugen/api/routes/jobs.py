@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import FileResponse
-from sqlalchemy import Row, select
+from sqlalchemy import select
 
 from ugen import service
-from ugen.api.deps import AccountDep, ApiKeyDep, PageQ, SettingsDep, invalid_key
+from ugen.api.deps import AccountDep, ApiKeyDep, PageQ, SettingsDep
 from ugen.api.errors import ApiError, field_error
+from ugen.api.job_views import JobStatuses, job_public
 from ugen.api.routes.uploads import product_image_path
 from ugen.api.schemas import (
     ErrorPublic,
@@ -21,56 +21,19 @@ from ugen.api.schemas import (
     JobsPublic,
     RetryCreate,
     RetryPublic,
-    StagePublic,
-    as_utc,
-    estimate_public,
     total_pages,
 )
 from ugen.core.config import Settings
 from ugen.core.types import JobStatus
-from ugen.store import api_keys
 from ugen.store import jobs as job_store
 from ugen.store.artifacts import LocalArtifactStore
 from ugen.store.db import session_scope
 from ugen.store.limits import JobLimits
 from ugen.store.models import Job, JobStage
-from ugen.store.signed_urls import sign_artifact
 from ugen.webhooks.urls import UnsafeWebhookUrlError, check_webhook_url
 
 router = APIRouter(prefix="/jobs", tags=["jobs"],
                    responses={401: {"model": ErrorPublic}, 404: {"model": ErrorPublic}})
-
-
-def _stage(st: JobStage | Row[Any]) -> StagePublic:
-    duration = (round((st.finished_at - st.started_at).total_seconds(), 3)
-                if st.started_at and st.finished_at else None)
-    return StagePublic(name=st.stage, status=st.status,  # type: ignore[arg-type]
-                       run_number=st.run_number, started_at=as_utc(st.started_at),
-                       finished_at=as_utc(st.finished_at), duration_s=duration,
-                       credits_used=st.credits_used, error=st.error)
-
-
-def _signed(settings: Settings, job: Job | Row[Any], key: str | None) -> str | None:
-    return sign_artifact(settings, job.id, key) if job.status == "completed" and key else None
-
-
-def job_public(job: Job | Row[Any], stages: Sequence[JobStage | Row[Any]],
-               settings: Settings) -> JobPublic:
-    """The job as the API shows it, from its model or from plain rows of the same columns."""
-    return JobPublic(
-        job_id=job.id, status=job.status,  # type: ignore[arg-type]
-        current_stage=job.current_stage,  # type: ignore[arg-type]
-        progress_percent=job.progress_percent, run_number=job.run_number,
-        stages=[_stage(st) for st in stages], estimate=estimate_public(job.estimate),
-        credits_reserved=job.credits_reserved, credits_consumed=job.credits_consumed,
-        final_video_url=_signed(settings, job, job.final_video),
-        thumbnail_url=_signed(settings, job, job.thumbnail),
-        error_stage=job.error_stage,  # type: ignore[arg-type]
-        error_message=job.error_message, idempotency_key=job.idempotency_key,
-        created_at=as_utc(job.created_at), started_at=as_utc(job.started_at),
-        finished_at=as_utc(job.finished_at), updated_at=as_utc(job.updated_at),
-        params=job.params,
-    )
 
 
 def owned_job(settings: Settings, account: str, job_id: str) -> Job:
@@ -141,24 +104,14 @@ def list_jobs(settings: SettingsDep, account: AccountDep,
                       total_pages=total_pages(total, page_size))
 
 
-def _read_job(settings: Settings, raw_key: str, job_id: str) -> bytes:
-    with session_scope(settings) as s:
-        account = api_keys.account_of_key(s, raw_key)
-        job, stages = job_store.job_snapshot(s, job_id)
-    if account is None:
-        raise invalid_key()
-    if job is None or job.account_id != account:
-        raise ApiError(404, "JOB_NOT_FOUND", f"no job {job_id}")
-    return job_public(job, stages, settings).model_dump_json().encode()
-
-
 @router.get("/{job_id}", response_model=JobPublic)
-async def get_job(job_id: str, settings: SettingsDep, api_key: ApiKeyDep) -> Response:
+async def get_job(job_id: str, request: Request, api_key: ApiKeyDep) -> Response:
     """Get a job: status, stage, progress, stages, credits and outputs."""
-    # The hot path of every polling client: the key check and the read are one short
-    # transaction of indexed reads, run on the event loop (a thread-pool trip costs more
-    # than the reads), and the model is serialised once.
-    return Response(_read_job(settings, api_key, job_id), media_type="application/json")
+    # The hot path of every polling client, answered on the event loop (a thread-pool trip
+    # costs more than the reads). The app's fast path (``ugen.api.fast_status``) answers it
+    # before routing with the same JobStatuses; this route documents it and is the fallback.
+    statuses: JobStatuses = request.app.state.job_statuses
+    return Response(statuses.body(api_key, job_id), media_type="application/json")
 
 
 @router.post("/{job_id}/retry", responses={402: {"model": ErrorPublic},
