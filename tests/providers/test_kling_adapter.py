@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import subprocess
 
 import jwt
+import numpy as np
 import pytest
 
+from tests.providers.fakes.elevenlabs import voiced_regions
 from tests.providers.kling_kit import ACCESS_KEY, SECRET_KEY, KlingRig
 from tests.utils.video import poll_until_done
 from ugen.media.probe import probe
@@ -15,6 +19,7 @@ from ugen.providers.base import (
     TransientProviderError,
 )
 from ugen.providers.kling._auth import make_token
+from ugen.providers.kling.video import MAX_PROMPT_CHARS
 from ugen.providers.retry import call_with_retries
 from ugen.providers.vendor import VendorAuthError, VendorQuotaError, VendorTaskGoneError
 
@@ -32,6 +37,35 @@ def test_generate_segment_kling_returns_real_video(kling: KlingRig) -> None:
     assert body["model_name"] == "kling-v3" and body["mode"] == "std"
     assert body["duration"] == "3" and body["sound"] == "on"
     assert body["external_task_id"].startswith("ugen-")
+
+
+def test_generate_segment_kling_speaks_the_line_in_its_native_audio(kling: KlingRig) -> None:
+    adapter = kling.adapter()
+    task_id = adapter.submit(kling.request())
+    body = kling.fake.tasks[task_id].body
+    assert body["prompt"] == 'she lifts the bottle The creator says: "This serum changed my ' \
+                             'mornings."'
+    result = poll_until_done(adapter, task_id)
+    assert result.output is not None
+    pcm = subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(result.output),
+                          "-vn", "-ac", "1", "-ar", "16000", "-f", "s16le", "pipe:1"],
+                         capture_output=True, check=True, timeout=60).stdout
+    assert voiced_regions(np.frombuffer(pcm, dtype="<i2"))  # the fake spoke the quoted line
+
+
+def test_request_body_kling_silent_segment_sends_motion_prompt_only(kling: KlingRig) -> None:
+    request = dataclasses.replace(kling.request(), sound=False)
+    body = kling.adapter().request_body(request, "ugen-x")
+    assert (body["prompt"], body["sound"]) == ("she lifts the bottle", "off")
+
+
+def test_request_body_kling_long_prompt_keeps_the_spoken_line(kling: KlingRig) -> None:
+    request = dataclasses.replace(kling.request(), prompt="slow push-in " * 400,
+                                  spoken_line='Say "wow"   to   glowing skin.')
+    prompt = kling.adapter().request_body(request, "ugen-x")["prompt"]
+    assert len(prompt) <= MAX_PROMPT_CHARS
+    assert prompt.startswith("slow push-in")
+    assert prompt.endswith('The creator says: "Say \'wow\' to glowing skin."')
 
 
 def test_submit_segment_twice_creates_one_task(kling: KlingRig) -> None:

@@ -68,7 +68,8 @@ def test_judge_keyframe_vision_joins_pixel_score(model: OpenAIVisionModel, fake:
                                   "reasons": ["the product is not held"]}
     image, kwargs = scene(tmp_path / "kf.png"), judge_kwargs(tmp_path)
     pixel = PixelKeyframeJudge().judge_keyframe(image, **kwargs)
-    verdict = VisionKeyframeJudge(PixelKeyframeJudge(), [model]).judge_keyframe(image, **kwargs)
+    judge = VisionKeyframeJudge(PixelKeyframeJudge(), [model])
+    verdict = judge.judge_keyframe(image, **kwargs)
 
     assert verdict.checks["pixels"] == pixel.score and verdict.checks["vision"] == 0.4
     assert MODE_VIOLATION in verdict.categories and not verdict.passed
@@ -77,7 +78,10 @@ def test_judge_keyframe_vision_joins_pixel_score(model: OpenAIVisionModel, fake:
     body = fake.requests[0]["body"]
     assert body["model"] == "gpt-4o-mini"
     assert body["response_format"]["json_schema"]["strict"] is True
-    assert model.usage.take(image)[0].unit == "token"
+    # The tokens are the judge's to report, under the judged keyframe.
+    (usage,) = judge.usage.take(image)
+    assert (usage.unit, usage.units, usage.provider) == ("token", 860, "openai")
+    assert model.usage.take(image) == ()
 
 
 def test_judge_keyframe_pixel_failure_stands_over_vision(model: OpenAIVisionModel,
@@ -121,11 +125,12 @@ def test_judge_segment_vision_sees_sampled_frames(model: OpenAIVisionModel, fake
                     "testsrc2=size=180x320:rate=12:duration=2", "-pix_fmt", "yuv420p",
                     str(video)], check=True, timeout=60)
     first, last = scene(tmp_path / "a.png"), scene(tmp_path / "b.png")
-    verdict = VisionSegmentJudge(PixelSegmentJudge(), [model], frames=3).judge_segment(
-        video, first_keyframe=first, last_keyframe=last, fps=12, duration_s=2.0,
-        qai_mode="standard")
+    judge = VisionSegmentJudge(PixelSegmentJudge(), [model], frames=3)
+    verdict = judge.judge_segment(video, first_keyframe=first, last_keyframe=last, fps=12,
+                                  duration_s=2.0, qai_mode="standard")
 
     assert "vision" in verdict.checks
+    assert [u.units for u in judge.usage.take(video)] == [860]  # billed to the segment
     parts = fake.requests[0]["body"]["messages"][1]["content"]
     assert sum(p["type"] == "image_url" for p in parts) == 5  # 2 keyframes + 3 frames
 

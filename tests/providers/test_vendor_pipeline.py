@@ -18,6 +18,7 @@ from tests.providers.fakes.server import LoopbackServer
 from tests.providers.fakes.veo import FakeVeo
 from tests.providers.kling_kit import ACCESS_KEY, SECRET_KEY
 from tests.providers.veo_kit import API_KEY as VEO_KEY
+from tests.providers.veo_kit import BUCKET, VeoAdcRig
 from tests.utils.jobs import stage, submit, wait
 from tests.utils.workers import Workers
 from ugen import service
@@ -110,4 +111,25 @@ def test_generate_segments_veo_adapter_selected_by_model(
     assert fake.submissions == 1
     (op,) = fake.operations.values()
     assert op.parameters["durationSeconds"] == 8 and op.parameters["aspectRatio"] == "9:16"
+    assert len(stage(view, "generation")["outputs"]["segments"]) == 1
+
+
+def test_generate_segments_veo_adc_gcs_output(settings: Settings, product_image: Path,
+                                              veo_adc: VeoAdcRig,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Vertex AI by project with Application Default Credentials (no key); the video comes
+    back as a gs:// URI and is downloaded from Cloud Storage."""
+    monkeypatch.setenv("UGEN_VEO_PROJECT", veo_adc.fake.project)
+    monkeypatch.setenv("UGEN_VEO_BASE_URL", veo_adc.url)
+    monkeypatch.setenv("UGEN_VEO_OUTPUT_GCS_URI", f"gs://{BUCKET}/jobs/")
+    start_worker(settings)
+    job_id = submit(settings, product_image, video_model="veo3_fast", segment_duration=8,
+                    segment_count=1, aspect_ratio="9:16", music_enabled=False,
+                    stop_at_stage="generation")
+    view = wait(settings, job_id)
+    assert view["status"] == "stopped", view["error_message"]
+    assert veo_adc.fake.submissions == 1
+    (op,) = veo_adc.fake.operations.values()
+    assert op.parameters["storageUri"] == f"gs://{BUCKET}/jobs/"
+    assert [r["route"] for r in veo_adc.google.requests].count("media") == 1
     assert len(stage(view, "generation")["outputs"]["segments"]) == 1

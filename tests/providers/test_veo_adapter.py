@@ -32,6 +32,10 @@ def test_generate_segment_veo_returns_real_video(veo: VeoRig) -> None:
     assert params["seed"] == 11 and params["sampleCount"] == 1
     assert params["personGeneration"] == "allow_adult" and params["negativePrompt"]
     assert veo.fake.operations[name].instance["lastFrame"]["mimeType"] == "image/png"
+    # Veo's prompt guide: dialogue in quotes, so the native audio speaks the line.
+    assert veo.fake.operations[name].instance["prompt"] == (
+        'she lifts the bottle The creator says: "This serum changed my mornings."')
+    assert info.audio is not None
 
 
 def test_submit_segment_veo_twice_starts_one_operation(veo: VeoRig) -> None:
@@ -97,3 +101,12 @@ def test_veo_key_never_in_errors_or_logs(veo: VeoRig,
         texts.append(f"{err.value!s} {err.value!r}")
     for text in [caplog.text, *texts]:
         assert API_KEY not in text
+
+
+def test_poll_segment_veo_large_video_without_bucket_says_what_to_set(veo: VeoRig) -> None:
+    veo.fake.fail_next_with = "Generated video is large, an output storage uri is required."
+    adapter = veo.adapter()
+    result = poll_until_done(adapter, adapter.submit(veo.request()))
+    assert result.state == "failed" and result.error is not None
+    assert "output storage uri is required" in result.error
+    assert "UGEN_VEO_OUTPUT_GCS_URI" in result.error

@@ -1,4 +1,4 @@
-"""The Veo adapter pointed at the fake Vertex AI server."""
+"""The Veo adapter pointed at the fake Vertex AI server (API key, or ADC and Cloud Storage)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from tests.providers.fakes.google_cloud import FakeGoogleCloud
 from tests.providers.fakes.veo import FakeVeo
 from tests.utils.images import product_png
 from ugen import catalog
@@ -41,3 +42,30 @@ class VeoRig:
             voice=next(iter(catalog.voices().values())), duration_s=duration_s,
             width=size[0], height=size[1], fps=24, model_id="veo3_fast", sound=True,
             seed=seed, out_path=self.tmp / "job" / "run1" / "seg_00.mp4")
+
+
+BUCKET = "ugen-test-bucket"
+
+
+@dataclass
+class VeoAdcRig:
+    """The fake Vertex AI trusting tokens of the fake Google sign-in, whose key file
+    ``GOOGLE_APPLICATION_CREDENTIALS`` names; Cloud Storage served by the same fake."""
+
+    fake: FakeVeo
+    google: FakeGoogleCloud
+    url: str
+    token_uri: str
+    tmp: Path
+
+    def adapter(self, *, gcs: bool = True, api_key: str | None = None) -> VeoVideoProvider:
+        settings = Settings(data_dir=self.tmp / "data", veo_project=self.fake.project,
+                            veo_location=self.fake.location, veo_base_url=self.url,
+                            veo_api_key=SecretStr(api_key) if api_key else None,
+                            veo_output_gcs_uri=f"gs://{BUCKET}/veo/" if gcs else None)
+        return VeoVideoProvider.from_settings(
+            settings, models=load_vendor_models(), work_dir=self.tmp / "veo-out",
+            timeouts=Timeouts(submit_s=10, poll_s=10, download_s=30))
+
+    def request(self, *, seed: int = 11) -> SegmentRequest:
+        return VeoRig(self.fake, self.url, self.tmp).request(seed=seed)

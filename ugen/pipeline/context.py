@@ -79,13 +79,19 @@ class JobContext:
                      *, units: float = 1.0, unit: str = "call") -> None:
         """Record what a provider's call billed: a vendor adapter's own usage for ``key``
         (tokens, images, seconds, with the vendor's name), else ``units`` of ``unit``."""
+        if not self.record_billed(capability, item, provider, key):
+            self.record_call(capability, item, units=units, unit=unit)
+
+    def record_billed(self, capability: str, item: str, provider: object,
+                      key: Path | str) -> bool:
+        """Record what a vendor adapter's own usage ledger holds for ``key``, if anything
+        (providers that bill nothing, like the pixel QA checks, keep no ledger)."""
         ledger = getattr(provider, "usage", None)
         found = ledger.take(key) if isinstance(ledger, UsageLedger) else ()
-        if not found:
-            self.record_call(capability, item, units=units, unit=unit)
         for usage in found:
             self.record_call(capability, item, units=usage.units, unit=usage.unit,
                              provider=usage.provider)
+        return bool(found)
 
     def event(self, type_: str, *, stage: StageName | None = None, message: str = "",
               data: dict[str, Any] | None = None, dedupe: str | None = None) -> None:

@@ -137,6 +137,7 @@ def segment_qa_step(job_id: str, run_number: int, index: int, attempt: int,
         last_keyframe=ctx.path(keyframes[1]), fps=opts.model.fps,
         duration_s=float(opts.effective_segment_duration), qai_mode=opts.qai_mode,
     ).to_dict()
+    ctx.record_billed("qa", f"seg_{index:02d}", ctx.providers.segment_judge, ctx.path(key))
     qa_event(ctx, "generation", f"seg_{index:02d}", attempt, verdict)
     if verdict["passed"]:
         ctx.event("segment_completed", stage="generation", message=f"segment {index} ready",

@@ -60,6 +60,7 @@ def judge_keyframe(ctx: JobContext, index: int, key: str) -> dict[str, Any]:
         width=width, height=height, interaction_mode=opts.interaction_mode,
         qai_mode=opts.qai_mode,
     )
+    ctx.record_billed("qa", f"kf_{index:02d}", ctx.providers.keyframe_judge, ctx.path(key))
     return verdict.to_dict()
 
 

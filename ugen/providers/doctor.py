@@ -16,6 +16,7 @@ from ugen.core.config import Settings
 from ugen.providers.base import PermanentProviderError, ProviderError, TransientProviderError
 from ugen.providers.vendor import (
     VENDORS,
+    MissingCredentialsError,
     Vendor,
     VendorAuthError,
     VendorVideoModel,
@@ -61,9 +62,10 @@ def diagnose(settings: Settings, *, check_network: bool = False,
             reports.append(CapabilityReport(field.name, "none", "not needed"))
             continue
         # Vendor adapters are only selected when their key is set (ugen.providers.selection).
-        vendor = type(provider).__module__.removeprefix("ugen.providers.").split(".")[0]
+        vendor = _vendor(provider)
         state: KeyState = "present" if vendor in _KEYED_VENDORS else "not needed"
-        reports.append(CapabilityReport(field.name, _name(provider), state))
+        reports.append(CapabilityReport(field.name, _name(provider), state,
+                                        detail=_describe(provider)))
     video = providers.video
     offline = video.offline if isinstance(video, VideoRouter) else video
     reports.append(CapabilityReport("video (offline)", _name(offline), "not needed",
@@ -76,6 +78,8 @@ def diagnose(settings: Settings, *, check_network: bool = False,
                     and (vendor in present or settings.video_provider == "vendor"))
         keys: KeyState = "present" if vendor in present else "missing"
         detail = f"{'selected' if selected else 'not selected'} for {ids}"
+        if vendor == "veo" and keys == "present":
+            detail += f"; {_veo_access(settings)}"
         if keys == "missing":
             detail += f"; needs {REQUIRED_KEYS[vendor]}"
         network: NetworkState = "skipped"
@@ -96,6 +100,8 @@ def probe_vendor(settings: Settings, vendor: Vendor, *,
         build_vendor(short, vendor, models).poll(_probe_task(vendor, models, settings))
     except VendorAuthError as err:
         return "refused", f"the key was refused: {err}"
+    except MissingCredentialsError as err:  # e.g. Veo with no Application Default Credentials
+        return "refused", f"no credentials: {err}"
     except TransientProviderError as err:
         return "unreachable", str(err)
     except PermanentProviderError as err:
@@ -118,4 +124,32 @@ def _probe_task(vendor: Vendor, models: dict[str, VendorVideoModel],
 
 def _name(provider: object) -> str:
     return type(provider).__name__
+
+
+def _vendor(provider: object) -> str:
+    return type(provider).__module__.removeprefix("ugen.providers.").split(".")[0]
+
+
+def _describe(provider: object) -> str:
+    """The vendor and model behind a vendor adapter; a vision judge's models in the order
+    they are asked. Empty for the offline providers."""
+    models = getattr(provider, "models", None)
+    if _vendor(provider) == "vision_qa" and isinstance(models, tuple):
+        names = ", then ".join(str(getattr(m, "name", _name(m))) for m in models)
+        return f"pixel checks, then vision: {names}"
+    if _vendor(provider) not in _KEYED_VENDORS:
+        return ""
+    model = getattr(provider, "model", None) or getattr(provider, "model_id", None)
+    return f"{_vendor(provider)}: {model}" if isinstance(model, str) else _vendor(provider)
+
+
+def _veo_access(settings: Settings) -> str:
+    """How the Veo adapter signs in and where its videos come back (no secret shown)."""
+    if settings.veo_api_key is not None:
+        access = "Vertex AI express mode (API key)"
+    else:
+        access = (f"Application Default Credentials for project {settings.veo_project} "
+                  f"({settings.veo_location})")
+    output = settings.veo_output_gcs_uri or "inline bytes"
+    return f"{access}; videos: {output}"
 

@@ -116,6 +116,24 @@ def external_task_id(request: SegmentRequest) -> str:
     return "ugen-" + hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
 
 
+def video_prompt(request: SegmentRequest, *, limit: int) -> str:
+    """The segment's motion prompt, ending with the line the creator speaks, in quotes.
+
+    With sound on, the video model's native audio is the creator's speech (converted to the
+    job's voice in the ``audio`` stage), so the model must be told the words: Google's Veo
+    prompt guide asks for dialogue in quotes (``A woman says, "..."``); Kling's native audio
+    is prompted the same way (third-party guides; Kling's API reference is silent). The
+    motion prompt is shortened, never the line, to fit ``limit`` characters.
+    """
+    line = " ".join(request.spoken_line.split()).replace('"', "'")
+    if not request.sound or not line:
+        return request.prompt[:limit]
+    said = f'The creator says: "{line}"'[:limit]
+    room = limit - len(said) - 1
+    motion = request.prompt[:room].rstrip() if room > 0 else ""
+    return f"{motion} {said}" if motion else said
+
+
 def retry_after_s(response: httpx.Response) -> float | None:
     """``Retry-After`` as seconds (either form the RFC allows), or None."""
     value = response.headers.get("retry-after")

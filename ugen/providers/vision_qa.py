@@ -6,6 +6,10 @@ reasons. The judges here wrap the pixel judges: the pixel verdict is always comp
 failures stand; the vision score joins it (the two averaged, capped by every category either
 found). Models are tried in order (a fallback after a failure); when none answers, or none is
 configured, the pixel checks alone decide and the verdict says so in its reasons.
+
+Billing: a model's tokens are moved into the judge's own :attr:`usage` ledger under the judged
+artifact (the keyframe image, the segment video), so a stage can record them with
+``ctx.record_billed("qa", item, judge, artifact)`` like any other vendor call.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ugen.core.config import Settings
 from ugen.media.errors import FFmpegError
 from ugen.media.runner import run_ffmpeg
-from ugen.providers.base import ProviderError
+from ugen.providers.base import ProviderError, UsageLedger
 from ugen.qa.base import BELOW_THRESHOLD, KeyframeJudge, QaVerdict, SegmentJudge, combine
 
 log = logging.getLogger(__name__)
@@ -89,8 +93,10 @@ def join(pixel: QaVerdict, vision: VisionAssessment, *, model: str, qai_mode: st
                      categories=tuple(cats), checks=verdict.checks, reasons=verdict.reasons)
 
 
-def _ask(models: Sequence[VisionModel], images: Sequence[tuple[str, Path]],
-         question: str) -> tuple[VisionAssessment, str] | tuple[None, str]:
+def _ask(models: Sequence[VisionModel], images: Sequence[tuple[str, Path]], question: str,
+         *, usage: UsageLedger, artifact: Path) -> tuple[VisionAssessment, str] | tuple[None, str]:
+    """The first answer of ``models`` in order; every call's billed usage (failed ones too)
+    moved into ``usage`` under ``artifact``."""
     failures: list[str] = []
     for model in models:
         try:
@@ -98,6 +104,11 @@ def _ask(models: Sequence[VisionModel], images: Sequence[tuple[str, Path]],
         except ProviderError as err:
             log.warning("vision QA by %s failed: %s", model.name, err)
             failures.append(f"{model.name}: {err}")
+        finally:
+            ledger = getattr(model, "usage", None)
+            if isinstance(ledger, UsageLedger) and images:
+                for found in ledger.take(images[0][1]):  # models bill under the first image
+                    usage.add(artifact, found)
     return None, "; ".join(failures) or "no vision model configured"
 
 
@@ -113,6 +124,7 @@ class VisionKeyframeJudge:
     def __init__(self, pixel: KeyframeJudge, models: Sequence[VisionModel]) -> None:
         self.pixel = pixel
         self.models = tuple(models)
+        self.usage = UsageLedger()
 
     def judge_keyframe(self, image: Path, *, anchor: Path | None, product: Path, width: int,
                        height: int, interaction_mode: str, qai_mode: str) -> QaVerdict:
@@ -124,7 +136,7 @@ class VisionKeyframeJudge:
             images.append(("anchor", anchor))
         question = keyframe_question(interaction_mode=interaction_mode,
                                      has_anchor=anchor is not None)
-        vision, name = _ask(self.models, images, question)
+        vision, name = _ask(self.models, images, question, usage=self.usage, artifact=image)
         if vision is None:
             return _pixel_only(pixel, name)
         return join(pixel, vision, model=name, qai_mode=qai_mode)
@@ -146,6 +158,7 @@ class VisionSegmentJudge:
         self.pixel = pixel
         self.models = tuple(models)
         self.frames = frames
+        self.usage = UsageLedger()
 
     def judge_segment(self, video: Path, *, first_keyframe: Path, last_keyframe: Path, fps: int,
                       duration_s: float, qai_mode: str) -> QaVerdict:
@@ -165,7 +178,8 @@ class VisionSegmentJudge:
             images = [("first keyframe", first_keyframe),
                       *((f"frame {i + 1}", f) for i, f in enumerate(frames)),
                       ("last keyframe", last_keyframe)]
-            vision, name = _ask(self.models, images, segment_question(len(frames)))
+            vision, name = _ask(self.models, images, segment_question(len(frames)),
+                                usage=self.usage, artifact=video)
         if vision is None:
             return _pixel_only(pixel, name)
         return join(pixel, vision, model=name, qai_mode=qai_mode)

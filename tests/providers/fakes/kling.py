@@ -5,7 +5,8 @@ the create body (field names and types as documented: ``duration`` a string "3"�
 ``image``/``image_tail`` raw base64 of a jpg/png without a ``data:`` prefix, ``mode``,
 ``sound``, a unique ``external_task_id``; unknown fields refused), and runs each task
 ``submitted → processing → succeed`` (or ``failed``) over ``processing_s``, rendering a real
-MP4 between the two frames. Faults are injected per request with :meth:`FakeKling.inject`.
+MP4 between the two frames that speaks the prompt's quoted line when ``sound`` is on. Faults
+are injected per request with :meth:`FakeKling.inject`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from tests.providers.fakes.media import decode_image, render_between
+from tests.providers.fakes.media import decode_image, render_between, spoken_line
 
 FIELDS = {"model_name", "image", "image_tail", "prompt", "negative_prompt", "mode", "duration",
           "sound", "external_task_id", "callback_url", "cfg_scale", "watermark_info"}
@@ -138,8 +139,10 @@ class FakeKling:
 
     def _render(self, task: FakeTask, first: bytes, last: bytes) -> None:
         try:
+            speech = spoken_line(task.body.get("prompt", "")) \
+                if task.body.get("sound") == "on" else ""
             task.video = render_between(first, last, duration_s=int(task.body["duration"]),
-                                        fps=self.fps,
+                                        fps=self.fps, speech=speech,
                                         out_path=self.media_dir / f"{task.task_id}.mp4")
         except Exception as err:  # the fake reports any render failure as a failed task
             task.render_error = f"render failed: {err}"

@@ -14,6 +14,7 @@ image's own pixels. Scripted failures answer first.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import time
@@ -51,6 +52,12 @@ def data_url_image(url: object) -> Image.Image:
     return decode_image(base64.b64decode(url.split(",", 1)[1], validate=True))
 
 
+def pixel_digest(image: Image.Image) -> str:
+    """A digest of an image's RGB pixels (the same picture in any file format or mode)."""
+    rgb = image.convert("RGB")
+    return hashlib.sha256(f"{rgb.size}".encode() + rgb.tobytes()).hexdigest()
+
+
 def closed_objects(schema: dict[str, Any], root: dict[str, Any] | None = None) -> bool:
     """Every object of a JSON schema lists all its properties as required and is closed."""
     root = root or schema
@@ -70,7 +77,8 @@ def closed_objects(schema: dict[str, Any], root: dict[str, Any] | None = None) -
 
 
 def draft_for(facts: dict[str, Any]) -> dict[str, Any]:
-    """A script that fits the request facts (short lines, N+1 shots, N motion prompts)."""
+    """A script that fits the request facts (lines within the word budget, N+1 shots, N motion
+    prompts)."""
     n = int(facts["segment_count"])
     product = facts["product_name"]
     if facts.get("custom_script"):
@@ -78,7 +86,10 @@ def draft_for(facts: dict[str, Any]) -> dict[str, Any]:
         cuts = [round(i * len(words) / n) for i in range(n + 1)]
         texts = [" ".join(words[cuts[i]:cuts[i + 1]]) for i in range(n)]
     else:
-        texts = [f"Line {i + 1}: {product} is great." for i in range(n)]
+        # As a model told max_words_per_line would: a word short of it, pauses included.
+        budget = max(1, int(facts.get("max_words_per_line", 12)) - 1)
+        texts = [" ".join(f"Line {i + 1} {product} is really great".split()[:budget]) + "."
+                 for i in range(n)]
     return {
         "language": facts["language"],
         "lines": [{"segment_index": i, "phase": PHASES[min(4, i * 5 // n)], "text": t}
@@ -188,7 +199,8 @@ class FakeOpenAI:
         form = await request.form()
         files = [v for k, v in form.multi_items() if k == "image[]" and isinstance(v, UploadFile)]
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        self.requests.append({"route": "edits", "fields": fields, "images": len(files)})
+        record: dict[str, Any] = {"route": "edits", "fields": fields, "images": len(files)}
+        self.requests.append(record)
         if not 1 <= len(files) <= 16:
             return _error(400, "image[] must hold 1 to 16 images", "invalid_value")
         if not fields.get("prompt") or not fields.get("model", "").startswith("gpt-image"):
@@ -206,6 +218,7 @@ class FakeOpenAI:
             images = [decode_image(await f.read()) for f in files]
         except ValueError as err:
             return _error(400, str(err), "invalid_image_format")
+        record["digests"] = [pixel_digest(i) for i in images]  # which images were sent
         width, height = (int(x) for x in fields["size"].replace("auto", "1024x1024").split("x"))
         canvas = ImageOps.fit(images[0].convert("RGB"), (width, height)).filter(
             ImageFilter.GaussianBlur(2))

@@ -2,11 +2,17 @@
 
 ``POST /{version}/{model path}:predictLongRunning`` starts an operation and
 ``POST /{version}/{model path}:fetchPredictOperation`` with ``{"operationName"}`` reads it.
-The fake checks the key (``x-goog-api-key``, Vertex express mode), the body's shape (one
+The fake checks the credentials: the key (``x-goog-api-key``, Vertex express mode) or, with
+``google`` given, an OAuth bearer token that :class:`~tests.providers.fakes.google_cloud.
+FakeGoogleCloud` issued for the cloud-platform scope (Application Default Credentials), on a
+model path under the fake's own project and location. It checks the body's shape (one
 instance with ``prompt``, ``image`` and ``lastFrame`` as ``{bytesBase64Encoded, mimeType}``;
 ``parameters`` with documented names and types, unknown ones refused) and runs each
-operation from ``done: false`` to a response with the video inline (``bytesBase64Encoded``)
-or withheld by the safety filters (``raiMediaFilteredCount``). Faults: :meth:`FakeVeo.inject`.
+operation from ``done: false`` to a response with the video inline (``bytesBase64Encoded``),
+or, when ``storageUri`` was given, written to Cloud Storage as
+``{storageUri}{operation id}/sample_0.mp4`` and answered as ``gcsUri``, or withheld by the
+safety filters (``raiMediaFilteredCount``). The video speaks the prompt's quoted line when
+``generateAudio`` is on. Faults: :meth:`FakeVeo.inject`.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.providers.fakes.media import decode_image, render_between
+from tests.providers.fakes.google_cloud import CLOUD_PLATFORM, FakeGoogleCloud
+from tests.providers.fakes.media import decode_image, render_between, spoken_line
 
 MODELS = {"veo-3.1-fast-generate-001", "veo-3.1-generate-001"}
 PARAMETERS = {"aspectRatio", "durationSeconds", "resolution", "seed", "negativePrompt",
@@ -55,16 +62,20 @@ class FakeOperation:
 class FakeVeo:
     """State of the fake; :attr:`app` is the ASGI app to serve."""
 
-    def __init__(self, media_dir: Path, *, api_key: str, processing_s: float = 0.6,
-                 fps: int = 24, project: str = "fake-project") -> None:
+    def __init__(self, media_dir: Path, *, api_key: str | None, processing_s: float = 0.6,
+                 fps: int = 24, project: str = "fake-project", location: str = "us-central1",
+                 google: FakeGoogleCloud | None = None) -> None:
         self.media_dir = media_dir
         self.api_key = api_key
+        self.google = google  # the token issuer and the Cloud Storage of ADC callers
+        self.location = location
         self.processing_s = processing_s
         self.fps = fps
         self.project = project
         self.operations: dict[str, FakeOperation] = {}
         self.submissions = 0
         self.filter_next_with: str | None = None  # the next operation ends filtered
+        self.fail_next_with: str | None = None  # the next operation ends with this error
         self._faults: list[tuple[str, str]] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -91,7 +102,7 @@ class FakeVeo:
             fault = self._faults.pop(hit)[1] if hit is not None else None
         if fault is not None:
             return self._error(*FAULTS[fault])
-        if request.headers.get("x-goog-api-key") != self.api_key:
+        if not self._authenticated(request, path):
             return self._error(*FAULTS["auth"])
         try:
             body = await request.json()
@@ -103,6 +114,16 @@ class FakeVeo:
             return self._fetch(path, body)
         return self._error(404, "NOT_FOUND", f"unknown method {verb}")
 
+    def _authenticated(self, request: Request, path: str) -> bool:
+        """An express-mode key, or a cloud-platform token on this project's own paths."""
+        key = request.headers.get("x-goog-api-key")
+        if key is not None:
+            return self.api_key is not None and key == self.api_key
+        if self.google is None or not self.google.authorized(
+                request.headers.get("authorization"), scopes={CLOUD_PLATFORM}):
+            return False
+        return path.startswith(f"projects/{self.project}/locations/{self.location}/")
+
     def _start(self, path: str, body: Any) -> Response:
         model = path.rpartition("/models/")[2]
         if not path.startswith(("publishers/google/models/", "projects/")) \
@@ -113,11 +134,12 @@ class FakeVeo:
             return self._error(400, "INVALID_ARGUMENT", problem)
         with self._lock:
             op_id = f"{next(self._ids):08d}-fake"
-            name = (f"projects/{self.project}/locations/us-central1/publishers/google/"
+            name = (f"projects/{self.project}/locations/{self.location}/publishers/google/"
                     f"models/{model}/operations/{op_id}")
             op = FakeOperation(name, body["instances"][0], body["parameters"],
-                               time.time() + self.processing_s, filtered=self.filter_next_with)
-            self.filter_next_with = None
+                               time.time() + self.processing_s, filtered=self.filter_next_with,
+                               render_error=self.fail_next_with)
+            self.filter_next_with = self.fail_next_with = None
             self.operations[name] = op
             self.submissions += 1
         threading.Thread(target=self._render, args=(op, *frames), daemon=True).start()
@@ -125,9 +147,11 @@ class FakeVeo:
 
     def _render(self, op: FakeOperation, first: bytes, last: bytes) -> None:
         try:
+            speech = spoken_line(op.instance["prompt"]) \
+                if op.parameters.get("generateAudio", True) else ""
             op.video = render_between(first, last,
                                       duration_s=int(op.parameters["durationSeconds"]),
-                                      fps=self.fps,
+                                      fps=self.fps, speech=speech,
                                       out_path=self.media_dir / f"{op.name.rpartition('/')[2]}.mp4")
         except Exception as err:  # the fake reports any render failure as an operation error
             op.render_error = str(err)
@@ -151,10 +175,21 @@ class FakeVeo:
             assert op.video is not None
             result["response"] = {
                 "@type": "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse",
-                "raiMediaFilteredCount": 0,
-                "videos": [{"bytesBase64Encoded": base64.b64encode(op.video.read_bytes())
-                            .decode("ascii"), "mimeType": "video/mp4"}]}
+                "raiMediaFilteredCount": 0, "videos": [self._video(op, op.video)]}
         return JSONResponse(result)
+
+
+    def _video(self, op: FakeOperation, video: Path) -> dict[str, Any]:
+        """The answer's video: written to Cloud Storage when asked (``storageUri``), else
+        inline."""
+        storage = op.parameters.get("storageUri")
+        if storage is None:
+            return {"bytesBase64Encoded": base64.b64encode(video.read_bytes()).decode("ascii"),
+                    "mimeType": "video/mp4"}
+        assert self.google is not None, "storageUri needs the fake Cloud Storage"
+        uri = f"{storage.rstrip('/')}/{op.name.rpartition('/')[2]}/sample_0.mp4"
+        self.google.put(uri, video.read_bytes())
+        return {"gcsUri": uri, "mimeType": "video/mp4"}
 
 
 def _frame(value: Any, name: str) -> tuple[str | None, bytes]:
@@ -206,6 +241,8 @@ def validate_predict(body: Any) -> tuple[str | None, tuple[bytes, bytes]]:
         (params.get("personGeneration", "allow_adult") == "allow_adult",
          "image-to-video accepts personGeneration allow_adult only"),
         (isinstance(params.get("negativePrompt", ""), str), "negativePrompt must be a string"),
+        (str(params.get("storageUri", "gs://")).startswith("gs://"),
+         "storageUri must be a gs:// URI"),
     ]
     for ok, message in checks:
         if not ok:

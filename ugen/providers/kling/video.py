@@ -1,9 +1,10 @@
 """Kling 3.0 image-to-video through Kling's REST API.
 
 ``submit`` creates an ``image2video`` task (first frame ``image``, last frame ``image_tail``,
-both raw base64 without a ``data:`` prefix) carrying our deterministic ``external_task_id``;
-``poll`` reads the task by id and, when it ``succeed``-ed, downloads
-``task_result.videos[0].url`` to ``<work_dir>/<task id>.mp4``.
+both raw base64 without a ``data:`` prefix) carrying our deterministic ``external_task_id``,
+the prompt ending with the spoken line in quotes when sound is on (see
+:func:`~ugen.providers.vendor.video_prompt`); ``poll`` reads the task by id and, when it
+``succeed``-ed, downloads ``task_result.videos[0].url`` to ``<work_dir>/<task id>.mp4``.
 
 Never double-billed: before creating a task, ``submit`` looks the external id up (Kling lets a
 task be queried by ``task_id`` or ``external_task_id``, and external ids are unique per
@@ -40,11 +41,13 @@ from ugen.providers.vendor import (
     VendorVideoModel,
     download,
     external_task_id,
+    video_prompt,
 )
 
 DEFAULT_BASE_URL = "https://api-singapore.klingai.com"
 TASKS_PATH = "/v1/videos/image2video"
 MIN_DURATION_S, MAX_DURATION_S = 3, 15
+MAX_PROMPT_CHARS = 2500
 
 
 class KlingVideoProvider:
@@ -101,7 +104,7 @@ class KlingVideoProvider:
             "model_name": model.vendor_model,
             "image": _b64(request.first_frame),
             "image_tail": _b64(request.last_frame),
-            "prompt": request.prompt[:2500],
+            "prompt": video_prompt(request, limit=MAX_PROMPT_CHARS),
             "duration": str(seconds),
             "sound": "on" if request.sound else "off",
             "external_task_id": external_id,

@@ -2,11 +2,21 @@
 
 ``submit`` calls ``client.models.generate_videos`` (first frame as ``image``, last frame as
 ``config.last_frame``, aspect ratio, 4/6/8 s, resolution, seed, negative prompt, audio, one
-video) and returns the long-running operation's name; ``poll`` fetches the operation
-(``client.operations.get``) and, when done, writes the video from its inline bytes or
-downloads its ``gs://`` URI (when ``UGEN_VEO_OUTPUT_GCS_URI`` is set) to
-``<work_dir>/<operation id>.mp4``. SDK types never leave this module; SDK errors are
-translated here (see :func:`_translate`).
+video; the prompt ends with the spoken line in quotes) and returns the long-running
+operation's name; ``poll`` fetches the operation (``client.operations.get``) and, when done,
+writes the video to ``<work_dir>/<operation id>.mp4``: from its inline bytes
+(``video.video_bytes``), or, when ``UGEN_VEO_OUTPUT_GCS_URI`` is set, from the ``gs://`` URI
+Vertex wrote it to (``video.uri``), downloaded with the Cloud Storage JSON API. The SDK
+cannot fetch it: ``client.files.download`` is for the Gemini API only and raises on Vertex.
+SDK types never leave this module; SDK and google-auth errors are translated here (see
+:func:`_translate` and :mod:`ugen.providers.veo._storage`).
+
+Credentials: an express-mode API key (``UGEN_VEO_API_KEY``), or Application Default
+Credentials for ``UGEN_VEO_PROJECT`` (google-auth reads ``GOOGLE_APPLICATION_CREDENTIALS``, the
+gcloud user credentials or the metadata server; the SDK asks for the cloud-platform scope).
+The Cloud Storage download always uses ADC (read-only storage scope), also in express mode;
+``STORAGE_EMULATOR_HOST`` points it at another Cloud Storage endpoint, as it does Google's
+storage clients.
 
 Vertex AI documents no idempotency key for ``predictLongRunning``. To keep a re-run submit
 step from paying twice, the operation name is journalled under ``work_dir`` by our
@@ -15,19 +25,20 @@ the instant between Vertex's answer and that write can still submit twice (uncon
 alternatives: none documented).
 
 Unconfirmed points: inline ``video_bytes`` when no ``output_gcs_uri`` is set (code samples
-read it; Vertex's docs do not promise it); ``1080p``/``4k`` are said to need 8 s.
+read it; Vertex's docs do not promise it, and Vertex refuses large videos without a storage
+URI: "Generated video is large, an output storage uri is required"); ``1080p``/``4k`` are
+said to need 8 s.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import quote
 
+import google.auth.exceptions
 import httpx
 from google.genai import Client, errors, types
 
@@ -50,6 +61,14 @@ from ugen.providers.vendor import (
     external_task_id,
     retry_after_s,
     transport_error,
+    video_prompt,
+)
+from ugen.providers.veo._storage import (
+    GCS_BASE_URL,
+    AdcTokenSource,
+    auth_error,
+    media_url,
+    storage_endpoint,
 )
 
 if TYPE_CHECKING:
@@ -57,7 +76,7 @@ if TYPE_CHECKING:
 
 PROVIDER = "veo"
 DURATIONS_S = (4, 6, 8)
-GCS_DOWNLOAD_URL = "https://storage.googleapis.com/storage/v1/b/{bucket}/o/{name}?alt=media"
+MAX_PROMPT_CHARS = 4000  # an assumption: Vertex documents no prompt limit for Veo
 T = TypeVar("T")
 
 
@@ -67,14 +86,15 @@ class VeoVideoProvider:
     def __init__(self, client: Client, *, models: Mapping[str, VendorVideoModel],
                  work_dir: Path, timeouts: Timeouts | None = None,
                  output_gcs_uri: str | None = None,
-                 gcs_token: Callable[[], str] | None = None) -> None:
+                 gcs_token: Callable[[], str] | None = None,
+                 gcs_base_url: str = GCS_BASE_URL) -> None:
         self._client = client
         self.models = {k: m for k, m in models.items() if m.vendor == "veo"}
         self.work_dir = Path(work_dir)
         self.timeouts = timeouts or Timeouts()
         self.output_gcs_uri = output_gcs_uri
         self._gcs_token = gcs_token
-        self._lock = threading.Lock()
+        self.gcs_base_url = gcs_base_url.rstrip("/")
 
     @classmethod
     def from_settings(cls, settings: Settings, *, models: Mapping[str, VendorVideoModel],
@@ -93,7 +113,8 @@ class VeoVideoProvider:
             raise MissingCredentialsError("veo: set UGEN_VEO_API_KEY or UGEN_VEO_PROJECT",
                                           provider=PROVIDER)
         return cls(client, models=models, work_dir=work_dir, timeouts=timeouts,
-                   output_gcs_uri=settings.veo_output_gcs_uri, gcs_token=_adc_token)
+                   output_gcs_uri=settings.veo_output_gcs_uri, gcs_token=AdcTokenSource(),
+                   gcs_base_url=storage_endpoint())
 
     # --- submit ---------------------------------------------------------------------------
 
@@ -105,7 +126,8 @@ class VeoVideoProvider:
         model = self._model(request.model_id)
         config = self.video_config(request, model)
         operation = _call(lambda: self._client.models.generate_videos(
-            model=model.vendor_model, prompt=request.prompt, image=_image(request.first_frame),
+            model=model.vendor_model, prompt=video_prompt(request, limit=MAX_PROMPT_CHARS),
+            image=_image(request.first_frame),
             config=config))
         name = operation.name
         if not name:
@@ -154,6 +176,8 @@ class VeoVideoProvider:
             return VideoPoll("pending")
         if operation.error:
             message = str(operation.error.get("message") or operation.error)
+            if "storage uri" in message.lower() and not self.output_gcs_uri:
+                message += " (set UGEN_VEO_OUTPUT_GCS_URI to a gs:// bucket prefix)"
             return VideoPoll("failed", error=f"veo: {message}")
         response = operation.response
         if response is not None and response.rai_media_filtered_count:
@@ -180,11 +204,10 @@ class VeoVideoProvider:
         if not uri.startswith("gs://") or self._gcs_token is None:
             raise PermanentProviderError(f"veo: cannot fetch the video at {uri!r}",
                                          provider=PROVIDER)
-        bucket, _, name = uri[5:].partition("/")
-        url = GCS_DOWNLOAD_URL.format(bucket=quote(bucket, safe=""), name=quote(name, safe=""))
+        headers = {"Authorization": f"Bearer {self._gcs_token()}"}
         with httpx.Client() as http:
-            download(http, url, out, vendor=PROVIDER, timeouts=self.timeouts,
-                     headers={"Authorization": f"Bearer {self._gcs_token()}"})
+            download(http, media_url(uri, base_url=self.gcs_base_url), out, vendor=PROVIDER,
+                     timeouts=self.timeouts, headers=headers)
 
 
 def _call(fn: Callable[[], T], *, task_path: bool = False) -> T:
@@ -194,6 +217,8 @@ def _call(fn: Callable[[], T], *, task_path: bool = False) -> T:
         raise _translate(err, task_path=task_path) from err
     except httpx.HTTPError as err:
         raise transport_error(PROVIDER, err) from err
+    except google.auth.exceptions.GoogleAuthError as err:  # ADC: no credentials, or refused
+        raise auth_error(err) from err
 
 
 def _translate(err: errors.APIError, *, task_path: bool) -> ProviderError:
@@ -235,15 +260,3 @@ def _read_name(path: Path) -> str | None:
 
 def _safe(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text)[:120]
-
-
-def _adc_token() -> str:
-    """An OAuth token from Application Default Credentials (for the GCS download)."""
-    import google.auth
-    import google.auth.transport.requests
-
-    credentials, _ = google.auth.default(
-        scopes=["https://www.googleapis.com/auth/devstorage.read_only"])
-    request = google.auth.transport.requests.Request()
-    credentials.refresh(request)  # type: ignore[no-untyped-call]
-    return str(credentials.token)
