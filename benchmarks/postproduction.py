@@ -132,20 +132,39 @@ def _load_words(inputs: Inputs) -> list[Any]:
 # --- the three variants (each run in a child process) ---------------------------------------
 
 
+def _timed(steps: dict[str, dict[str, float]], name: str, fn: Any) -> Any:
+    """Call ``fn()``, adding its wall time and its children's CPU time to ``steps[name]``."""
+    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+    value = fn()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    steps[name] = {"wall_s": round(time.perf_counter() - start, 2), "cpu_s": round(cpu, 2)}
+    return value
+
+
 def run_ours(inputs: Inputs, out_dir: Path) -> Path:
-    """The stages' own media calls, in stage order (`concat`, `audio`, `captions`, `complete`)."""
+    """The stages' own media calls, in stage order (`concat`, `audio`, `captions`, `complete`).
+
+    Each call's wall and child CPU time go to ``steps.json`` beside the output."""
     from ugen.captions import write_ass
     from ugen.media.audio import mix_voice_and_music
     from ugen.media.concat import join_audio, plan_concat
     from ugen.media.render import render_plan
 
-    plan = plan_concat(inputs.segments, width=WIDTH, height=HEIGHT, fps=FPS)
-    join_audio(plan, out_dir / "native.wav")
-    mix = mix_voice_and_music(inputs.voice, inputs.music, duration_s=plan.duration_s,
-                              out=out_dir / "mix.wav", music_volume=0.15)
-    ass = write_ass(_load_words(inputs), language="en", width=WIDTH, height=HEIGHT,
-                    out=out_dir / "captions.ass")
-    return render_plan(plan, mix, out_dir / "final.mp4", subtitles=ass)
+    steps: dict[str, dict[str, float]] = {}
+    plan = _timed(steps, "plan_concat",
+                  lambda: plan_concat(inputs.segments, width=WIDTH, height=HEIGHT, fps=FPS))
+    _timed(steps, "join_audio", lambda: join_audio(plan, out_dir / "native.wav"))
+    mix = _timed(steps, "mix", lambda: mix_voice_and_music(
+        inputs.voice, inputs.music, duration_s=plan.duration_s, out=out_dir / "mix.wav",
+        music_volume=0.15))
+    ass = _timed(steps, "write_ass", lambda: write_ass(
+        _load_words(inputs), language="en", width=WIDTH, height=HEIGHT,
+        out=out_dir / "captions.ass"))
+    out: Path = _timed(steps, "render_plan", lambda: render_plan(
+        plan, mix, out_dir / "final.mp4", subtitles=ass))
+    (out_dir / "steps.json").write_text(json.dumps(steps), encoding="utf-8")
+    return out
 
 
 def _font() -> str:
@@ -307,6 +326,10 @@ def bench_size(work: Path, *, seconds: float, segments: int, repeat: int,
     print(f"{'variant':<10}{'wall s':>10}{'cpu s':>10}{'peak RSS MB':>14}")
     for name, fig in best.items():
         print(f"{name:<10}{fig.wall_s:>10.2f}{fig.cpu_s:>10.2f}{fig.peak_rss_mb:>14.1f}")
+    steps_json = size_dir / "ours" / "steps.json"  # the last run's split of `ours`
+    if "ours" in variants and steps_json.exists():
+        for step, split in json.loads(steps_json.read_text(encoding="utf-8")).items():
+            print(f"  ours {step:<12}{split['wall_s']:>8.2f}{split['cpu_s']:>10.2f}")
     figures: dict[str, Any] = {
         "seconds": inputs.duration_s, "segments": segments,
         **{f"{name}_{key}": value for name, fig in best.items()

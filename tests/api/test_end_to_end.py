@@ -57,6 +57,9 @@ def test_job_over_http_completes_and_downloads(settings: Settings, client: TestC
                               "calls": SMALL_JOB["segment_count"], "providers": ["local"]}
     keyframes = SMALL_JOB["segment_count"] + 1
     assert usage["keyframe"]["units"] == usage["keyframe"]["estimated_units"] == keyframes
-    assert usage["voice"]["unit"] == "character" and usage["voice"]["units"] > 0
+    # The persona's speech in each segment, converted to the selected voice.
+    assert usage["voice_conversion"]["unit"] == "second"
+    assert usage["voice_conversion"]["calls"] == SMALL_JOB["segment_count"]
+    assert usage["voice_conversion"]["units"] > 0
     missing = client.get("/api/v1/jobs/no-such-job/usage", headers=headers(key))
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "JOB_NOT_FOUND"

@@ -51,3 +51,18 @@ def decode_audio(path: Path, *, channels: int = 1) -> npt.NDArray[np.float32]:
     out, _ = run_capture(ffmpeg_argv(["-i", str(path), "-map", "0:a:0", "-f", "f32le",
                                       "-ac", str(channels), "-ar", "48000", "pipe:1"]))
     return np.frombuffer(out, np.float32).reshape(-1, channels)
+
+
+def processes_mentioning(marker: str) -> list[int]:
+    """Process ids whose command line contains ``marker`` (to prove none was left running)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in cmdline:
+            found.append(int(proc.name))
+    return found

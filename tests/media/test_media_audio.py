@@ -9,11 +9,13 @@ import pytest
 from media_kit import decode_audio
 
 from ugen.media.audio import (
+    cut_span,
     mean_volume_db,
     measure_loudness,
     mix_voice_and_music,
     place_on_timeline,
 )
+from ugen.media.errors import FFmpegError
 from ugen.media.probe import probe
 from ugen.media.runner import run_ffmpeg
 
@@ -61,6 +63,31 @@ def test_place_on_timeline_clips_at_offsets_exact_length(tmp_path: Path) -> None
     assert s1 == pytest.approx(0.25, abs=0.001) and e1 == pytest.approx(0.75, abs=0.002)
     assert s2 == pytest.approx(1.0, abs=0.03) and e2 == pytest.approx(1.4, abs=0.03)  # mp3 delay
     assert s3 == pytest.approx(1.8, abs=0.001) and e3 == pytest.approx(2.0, abs=0.001)  # cut at end
+
+
+def test_cut_span_takes_the_span_sample_exact_and_pads_past_the_end(tmp_path: Path) -> None:
+    timeline = place_on_timeline([(_tone(tmp_path / "t.wav", 0.5), 1.0)], duration_s=2.0,
+                                 out=tmp_path / "timeline.wav")
+    span = decode_audio(cut_span(timeline, start_s=0.75, end_s=1.6,
+                                 out=tmp_path / "span.wav"))[:, 0]
+    assert len(span) == round(0.85 * RATE)
+    [(start, end)] = _onsets(span)
+    assert start == pytest.approx(0.25, abs=0.001) and end == pytest.approx(0.75, abs=0.002)
+    tail = decode_audio(cut_span(timeline, start_s=1.2, end_s=3.0, out=tmp_path / "tail.wav"))
+    assert len(tail) == round(1.8 * RATE)  # silence where the source ended
+    [(start, end)] = _onsets(tail[:, 0])
+    assert start == pytest.approx(0.0, abs=0.001) and end == pytest.approx(0.3, abs=0.002)
+
+
+def test_cut_span_refuses_bad_spans_and_sources_without_sound(tmp_path: Path) -> None:
+    tone = _tone(tmp_path / "t.wav", 0.5)
+    for start, end in ((-0.1, 0.2), (0.3, 0.3), (0.4, 0.1)):
+        with pytest.raises(ValueError, match="bad span"):
+            cut_span(tone, start_s=start, end_s=end, out=tmp_path / "x.wav")
+    silent_video = _lavfi(tmp_path / "v.mp4", "color=size=64x64:duration=0.5", "-an")
+    with pytest.raises(FFmpegError):
+        cut_span(silent_video, start_s=0.0, end_s=0.4, out=tmp_path / "y.wav")
+    assert not (tmp_path / "y.wav").exists()
 
 
 @pytest.fixture

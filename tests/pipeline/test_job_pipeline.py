@@ -53,7 +53,10 @@ def test_run_job_completes_with_verified_mp4(settings: Settings, product_image: 
     calls = view["provider_calls"]
     assert calls == {"keyframe:kf_00": 1, "keyframe:kf_01": 1, "keyframe:kf_02": 1,
                      "music:music": 1, "script:script": 1, "video:seg_00": 1,
-                     "video:seg_01": 1, "voice:line_00": 1, "voice:line_01": 1}
+                     "video:seg_01": 1, "voice_conversion:line_00": 1,
+                     "voice_conversion:line_01": 1}
+    # The persona's own speech in each segment was converted, not spoken again.
+    assert stage(view, "audio")["outputs"]["speech_sources"] == ["segment", "segment"]
     with session_scope(settings) as s:
         kinds = [e.type for e in s.scalars(select(JobEvent).where(JobEvent.job_id == job_id))]
     assert kinds[0] == "job_created" and kinds[-1] == "job_completed"
@@ -87,13 +90,17 @@ class FlakyVoice:
     inner: object
     failures: int
 
-    def synthesize(self, text: str, **kwargs: object) -> object:
+    def _spend(self) -> None:
         if self.failures > 0:
             self.failures -= 1
             raise PermanentProviderError("voice quota exhausted (402)", provider="flaky")
+
+    def synthesize(self, text: str, **kwargs: object) -> object:
+        self._spend()
         return self.inner.synthesize(text, **kwargs)  # type: ignore[attr-defined]
 
     def convert(self, source: Path, **kwargs: object) -> object:
+        self._spend()
         return self.inner.convert(source, **kwargs)  # type: ignore[attr-defined]
 
 
@@ -128,7 +135,7 @@ def test_failed_job_retries_from_stage_reusing_earlier_outputs(
     for item in ("script:script", "keyframe:kf_00", "keyframe:kf_01", "keyframe:kf_02",
                  "video:seg_00", "video:seg_01"):
         assert calls[item] == calls_before[item] == 1, item
-    assert calls["voice:line_00"] == 1  # the failed attempt never reached the provider
+    assert calls["voice_conversion:line_00"] == 1  # the failed attempt was never billed
     assert view["credits_consumed"] == view["estimate"]["total"]
     assert_ledger_balances(settings, "local")
 

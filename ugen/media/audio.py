@@ -28,6 +28,7 @@ from ugen.media.runner import run_ffmpeg
 
 __all__ = [
     "Loudness",
+    "cut_span",
     "mean_volume_db",
     "measure_loudness",
     "mix_voice_and_music",
@@ -94,6 +95,25 @@ def place_on_timeline(clips: list[tuple[Path, float]], *, duration_s: float, out
     """
     with atomic_output(out) as tmp:
         run_ffmpeg(timeline_args(clips, duration_s=duration_s, out=tmp))
+    return out
+
+
+def cut_span(source: Path, *, start_s: float, end_s: float, out: Path) -> Path:
+    """Write ``source``'s audio from ``start_s`` to ``end_s`` as a 48 kHz mono WAV of exactly
+    that many samples (silence where the source ends first).
+
+    Raises:
+        ValueError: a negative start or an empty span.
+        FFmpegError: ``source`` has no readable audio.
+    """
+    if start_s < 0 or end_s <= start_s:
+        raise ValueError(f"bad span {start_s:.3f}-{end_s:.3f} s")
+    first, n = _samples(start_s), _samples(end_s) - _samples(start_s)
+    af = chain([f"aresample={AUDIO_RATE}", _fmt("mono"), f"atrim=start_sample={first}",
+                "asetpts=PTS-STARTPTS", *_exact(n)])
+    with atomic_output(out) as tmp:
+        run_ffmpeg(["-i", str(source), "-map", "0:a:0", "-af", af, *pcm_args(channels=1),
+                    "-f", "wav", str(tmp)])
     return out
 
 

@@ -37,7 +37,7 @@ from ugen.media.errors import (
     MediaError,
 )
 from ugen.media.files import atomic_output
-from ugen.media.filters import chain, fit_and_pad
+from ugen.media.filters import chain, normalise_yuv420p
 from ugen.media.probe import MediaInfo, probe
 from ugen.media.runner import run_ffmpeg
 
@@ -64,7 +64,9 @@ class ConcatResult:
 class SegmentPlan:
     """What to take from one input: skip ``skip_frames`` source frames (``skip_s`` seconds of
     audio with them), then exactly ``out_frames`` frames at the output rate; crossfade the
-    pictures over ``blend_frames`` frames centred on the join with the previous input."""
+    pictures over ``blend_frames`` frames centred on the join with the previous input.
+    ``pix_fmt`` and ``color_space`` (ffprobe's names; ``None``: not known) let the pictures be
+    normalised without needless conversions (:func:`ugen.media.filters.normalise_yuv420p`)."""
 
     path: Path
     has_audio: bool
@@ -72,28 +74,39 @@ class SegmentPlan:
     skip_s: float
     out_frames: int
     blend_frames: int = 0
+    pix_fmt: str | None = None
+    color_space: str | None = None
 
 
 DECODE_THREADS = 1
-"""Decoder threads per segment. ffmpeg opens every input at once and each keeps its decoder
-(with a frame pool per thread) until the join reaches it, so memory grows with the segment
-count; one thread each keeps that growth smallest (about 28 MB per 1080x1920 segment instead
-of 47 with automatic threads on two cores, more on bigger machines). Segments are decoded one
-after another, so the encoder keeps the other cores busy."""
+"""Decoder threads per segment in the one-call join (:func:`build_concat_args`). ffmpeg opens
+every input at once and each keeps its decoder (with a frame pool per thread) until the join
+reaches it, so memory grows with the segment count; one thread each keeps that growth smallest
+(about 28 MB per 1080x1920 segment instead of 47 with automatic threads on two cores). The
+final render does not join this way: it runs one decoder process at a time
+(:mod:`ugen.media.feed`)."""
 
 
 def _samples(frames: int, fps: int) -> int:
     return round(frames * AUDIO_RATE / fps)
 
 
+def segment_video_filters(plan: SegmentPlan, *, width: int, height: int,
+                          fps: int) -> list[str]:
+    """The filter chain turning one input's pictures into exactly ``plan.out_frames`` frames at
+    ``fps``, ``width``×``height`` BT.709 yuv420p (the skipped head dropped, a short end held)."""
+    video = [f"trim=start_frame={plan.skip_frames}"] if plan.skip_frames else []
+    return [
+        *video, "setpts=PTS-STARTPTS", f"fps={fps}",
+        f"tpad=stop_mode=clone:stop={fps}", f"trim=end_frame={plan.out_frames}",
+        "setpts=PTS-STARTPTS",
+        *normalise_yuv420p(width, height, pix_fmt=plan.pix_fmt, color_space=plan.color_space),
+    ]
+
+
 def _segment_filters(i: int, plan: SegmentPlan, start_frame: int, *,
                      width: int, height: int, fps: int) -> list[str]:
-    video = [f"trim=start_frame={plan.skip_frames}"] if plan.skip_frames else []
-    video += [
-        "setpts=PTS-STARTPTS", f"fps={fps}",
-        f"tpad=stop_mode=clone:stop={fps}", f"trim=end_frame={plan.out_frames}",
-        "setpts=PTS-STARTPTS", *fit_and_pad(width, height),
-    ]
+    video = segment_video_filters(plan, width=width, height=height, fps=fps)
     n = _samples(start_frame + plan.out_frames, fps) - _samples(start_frame, fps)
     fmt = f"aformat=sample_fmts=s16:sample_rates={AUDIO_RATE}:channel_layouts=stereo"
     if plan.has_audio:
@@ -131,21 +144,32 @@ def _join_video(plans: list[SegmentPlan], fps: int) -> list[str]:
     return [*graph, f"[{left}]null[vout]"]
 
 
+def check_blends(plans: list[SegmentPlan]) -> None:
+    """Refuse crossfades that cannot be made.
+
+    Raises:
+        ValueError: a blend on the first segment, or longer than twice a neighbour (the held
+            frames would run out).
+    """
+    for i, plan in enumerate(plans):
+        if plan.blend_frames and (i == 0 or plan.blend_frames // 2 > min(
+                plan.out_frames, plans[i - 1].out_frames)):
+            raise ValueError(f"segment {i} cannot blend over {plan.blend_frames} frames")
+
+
 def join_graph(plans: list[SegmentPlan], *, width: int, height: int, fps: int,
                video: bool = True, audio: bool = True) -> tuple[list[str], list[str]]:
     """Inputs and filtergraph lines normalising and joining ``plans`` into ``[vout]`` (the
     pictures, crossfaded where planned) and ``[aout]`` (the audio, cut at the joins).
 
     Raises:
-        ValueError: a blend longer than twice a neighbour (the held frames would run out).
+        ValueError: see :func:`check_blends`.
     """
+    check_blends(plans)
     inputs: list[str] = []
     graph: list[str] = []
     start = 0
     for i, plan in enumerate(plans):
-        if plan.blend_frames and (i == 0 or plan.blend_frames // 2 > min(
-                plan.out_frames, plans[i - 1].out_frames)):
-            raise ValueError(f"segment {i} cannot blend over {plan.blend_frames} frames")
         inputs += ["-threads", str(DECODE_THREADS), "-i", str(plan.path)]
         pictures, sound = _segment_filters(i, plan, start, width=width, height=height, fps=fps)
         graph += [pictures] * video + [sound] * audio
@@ -228,7 +252,18 @@ def _plan(info: MediaInfo, skip: int, fps: int, blend: int = 0) -> SegmentPlan:
     return SegmentPlan(
         path=info.path, has_audio=info.audio is not None, skip_frames=skip,
         skip_s=skip / src_fps, out_frames=max(1, round(kept * fps / src_fps)), blend_frames=blend,
+        **_source_format(info),
     )
+
+
+def _source_format(info: MediaInfo) -> dict[str, str | None]:
+    """The pixel format and matrix of an H.264 segment, for cheap normalising. Only H.264:
+    FFmpeg's decoder reports full range as ``yuvj420p`` there, so ``yuv420p`` means limited
+    range (other codecs report full range as ``yuv420p`` plus a range tag probe does not keep).
+    """
+    if info.video is None or info.video.codec != "h264":
+        return {"pix_fmt": None, "color_space": None}
+    return {"pix_fmt": info.video.pix_fmt, "color_space": info.video.color_space}
 
 
 def _fit_blends(plans: list[SegmentPlan]) -> list[SegmentPlan]:

@@ -63,6 +63,33 @@ def fit_and_pad(width: int, height: int, *, pix_fmt: str = "yuv420p", bt709: boo
     ]
 
 
+BT601_SPACES = frozenset({None, "unknown", "smpte170m", "bt470bg"})
+"""Colour matrices read as BT.601: the two BT.601 tags, and none (swscale's default too)."""
+
+
+def normalise_yuv420p(width: int, height: int, *, pix_fmt: str | None,
+                      color_space: str | None) -> list[str]:
+    """What :func:`fit_and_pad` does, cheaply for limited-range yuv420p BT.601/BT.709 input.
+
+    swscale changes a YUV matrix through an RGB48 intermediate, at about the cost of decoding
+    the picture again. For such input the scale here only resizes (and, at the output size
+    already, passes frames through untouched), ``colorspace`` converts BT.601 pixels with the
+    matrix alone (as swscale does), and BT.709 pixels are left as they are. Any other input
+    (RGB, 4:4:4, full range, other matrices, unknown format) takes :func:`fit_and_pad`.
+
+    Args:
+        pix_fmt, color_space: the source's, as ffprobe names them (``None``: not known).
+    """
+    if pix_fmt != "yuv420p" or (color_space not in BT601_SPACES and color_space != "bt709"):
+        return fit_and_pad(width, height)
+    convert = [] if color_space == "bt709" else [
+        "colorspace=all=bt709:iall=bt470bg:irange=tv:range=tv:fast=1:format=yuv420p"]
+    return [
+        fit_scale(width, height), "format=yuv420p", *convert, BT709_PARAMS, "setsar=1",
+        f"pad=w={width}:h={height}:x=(ow-iw)/2:y=(oh-ih)/2:color=black",
+    ]
+
+
 def rgb_to_bt709(pix_fmt: str = "yuv420p") -> list[str]:
     """Convert RGB frames (e.g. after drawing subtitles) to BT.709 limited-range YUV, tagged."""
     return ["scale=out_color_matrix=bt709:out_range=tv", f"format={pix_fmt}", BT709_PARAMS]

@@ -1,8 +1,9 @@
 """The final render: the one lossy encode, with burnt-in captions, plus the poster frame.
 
 The pictures come from the lossless intermediate, or straight from the segments by their
-:class:`~ugen.media.concat.ConcatPlan` (the same normalising, joining filtergraph, so the
-segments are decoded once and the join is never encoded on its own).
+:class:`~ugen.media.concat.ConcatPlan`: decoded one segment at a time by the same normalising
+filters and fed to the encoder as raw frames (:mod:`ugen.media.feed`), so the segments are
+decoded once, the join is never encoded on its own, and memory does not grow with the length.
 
 Subtitles are drawn on RGB frames (libass colours are RGB; drawing on YUV would use the wrong
 matrix), then converted to BT.709 yuv420p once; rendering from the plan, they are drawn on the
@@ -17,13 +18,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from ugen.core.config import get_settings
-from ugen.media.concat import ConcatPlan, blame_segment, join_graph
-from ugen.media.encode import AUDIO_RATE, aac_args, x264_args
-from ugen.media.errors import FFmpegError, InvalidMediaError, InvalidSegmentError
+from ugen.media.concat import ConcatPlan
+from ugen.media.encode import AUDIO_RATE, BT709_TAGS, aac_args, x264_args
+from ugen.media.errors import InvalidMediaError
+from ugen.media.feed import encode_fed
 from ugen.media.files import atomic_output, temp_sibling
 from ugen.media.filters import chain, filter_value, fit_and_pad, rgb_to_bt709
 from ugen.media.probe import MediaInfo, probe
-from ugen.media.runner import run_ffmpeg
+from ugen.media.runner import ffmpeg_argv, run_ffmpeg
 from ugen.media.subtitle_colours import for_bt709_frames
 from ugen.media.verify import verify_output
 
@@ -86,22 +88,20 @@ def build_plan_render_args(
     plan: ConcatPlan, audio: Path, out: Path, *, preset: str, crf: int, threads: int = 0,
     subtitles: Path | None = None, fonts_dir: Path | None = None,
 ) -> list[str]:
-    """ffmpeg args (no binary) for the final encode straight from the segments of ``plan``.
+    """ffmpeg args (no binary) for the final encode of ``plan``'s pictures, which arrive on
+    stdin as raw BT.709 yuv420p frames at the output size and rate (:mod:`ugen.media.feed`).
 
-    The segments are normalised and joined as :func:`ugen.media.concat.join_graph` does for
-    the intermediate (BT.709 yuv420p at the output size); ``subtitles`` are drawn straight
-    on those frames, so their colours must already be rewritten by
-    :func:`ugen.media.subtitle_colours.for_bt709_frames`. The soundtrack is cut or padded to
-    the plan's frame count.
+    ``subtitles`` are drawn straight on those frames, so their colours must already be
+    rewritten by :func:`ugen.media.subtitle_colours.for_bt709_frames`. The soundtrack is cut
+    or padded to the plan's frame count.
     """
-    inputs, graph = join_graph(list(plan.segments), width=plan.width, height=plan.height,
-                               fps=plan.fps, audio=False)
+    raw = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s:v", f"{plan.width}x{plan.height}",
+           "-framerate", str(plan.fps), *BT709_TAGS, "-i", "pipe:0"]
     vf = ["null"] if subtitles is None else [subtitles_filter(subtitles, fonts_dir)]
-    n = len(plan.segments)
     af = _exact_audio(plan.frame_count, plan.fps)
-    graph += [f"[vout]{chain(vf)}[v]", f"[{n}:a:0]{chain(af)}[a]"]
+    graph = [f"[0:v:0]{chain(vf)}[v]", f"[1:a:0]{chain(af)}[a]"]
     return [
-        *inputs, "-i", str(audio), "-filter_complex", ";".join(graph),
+        *raw, "-i", str(audio), "-filter_complex", ";".join(graph),
         "-map", "[v]", "-map", "[a]",
         *x264_args(preset=preset, crf=crf, fps=plan.fps, threads=threads), *aac_args(),
         "-movflags", "+faststart", "-f", "mp4", str(out),
@@ -115,6 +115,7 @@ def render_plan(plan: ConcatPlan, audio: Path, out: Path, *, subtitles: Path | N
     Raises:
         InvalidSegmentError: a segment failed to decode (index and path).
         FFmpegError: the encode failed for another reason.
+        FFmpegTimeout: the render ran past ``settings.ffmpeg_timeout_s``.
     """
     settings = get_settings()
     script = None
@@ -124,14 +125,10 @@ def render_plan(plan: ConcatPlan, audio: Path, out: Path, *, subtitles: Path | N
                           encoding="utf-8")
     try:
         with atomic_output(out) as tmp:
-            run_ffmpeg(build_plan_render_args(
+            argv = ffmpeg_argv(build_plan_render_args(
                 plan, audio, tmp, preset=settings.x264_preset, crf=settings.x264_crf,
                 threads=settings.ffmpeg_threads, subtitles=script, fonts_dir=fonts_dir))
-    except FFmpegError as err:
-        blamed = blame_segment(err, [seg.path for seg in plan.segments])
-        if isinstance(blamed, InvalidSegmentError):
-            raise blamed from err
-        raise
+            encode_fed(argv, plan, timeout=settings.ffmpeg_timeout_s)
     finally:
         if script is not None:
             script.unlink(missing_ok=True)

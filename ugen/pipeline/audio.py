@@ -1,13 +1,18 @@
-"""Stage 5, ``audio``: the persona's voice on the video timeline, with ducked music.
+"""Stage 5, ``audio``: the persona's speech in the selected voice, on the video timeline.
 
-Each script line is spoken in the selected voice and placed at its segment's start on the
-concatenated timeline, so every segment's speech stays inside its segment. Word timings are
-kept (shifted onto the timeline) for the captions.
+Where the video model made sound and a segment's own sound holds speech, that speech (its
+slice of the joined segment audio from ``concat``) is converted by speech-to-speech to the
+selected voice: it keeps its timing, so the lips stay in sync and every segment sounds like
+the same person. Where a segment has no speech of its own, its script line is spoken by the
+voice provider (converted too when a vendor voice changer is configured). Each line sits at
+its segment's start on the concatenated timeline, so every segment's speech stays inside its
+segment. Rough word timings are kept for the captions' fallback.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -15,63 +20,138 @@ from typing import Any
 from dbos import DBOS
 
 from ugen.captions.words import UNSPACED, retime, split_words
-from ugen.media.audio import mix_voice_and_music, place_on_timeline
+from ugen.core.schemas import JobOptions
+from ugen.media.audio import cut_span, mix_voice_and_music, place_on_timeline
 from ugen.pipeline.agents import load_script
 from ugen.pipeline.context import JobContext
-from ugen.providers.base import SpeechResult
+from ugen.providers.base import PermanentProviderError, ScriptLine, SpeechConverter, WordTiming
+from ugen.providers.local.alignment import SpeechActivityAligner
 from ugen.providers.retry import call_with_retries
 
+NATIVE = "segment"
+SYNTHESIS = "synthesis"
+CUT_MARGIN_S = 0.05
+"""Speech this close to a segment's end was probably cut off by it."""
 
-def _converted(ctx: JobContext, speech: SpeechResult, index: int) -> Path:
-    """The line's speech through the vendor voice changer, when one is configured (it keeps
-    the timing, so the line stays inside its segment)."""
-    converter = ctx.providers.speech_converter
-    if converter is None:
-        return speech.path
-    out = speech.path.with_name(f"{speech.path.stem}.sts.wav")
-    call_with_retries(partial(converter.convert, speech.path,
-                              voice=ctx.options.resolved_voice(), out_path=out))
+
+@dataclass(frozen=True)
+class _Slot:
+    """Where one script line lives on the timeline: its segment's span."""
+
+    line: ScriptLine
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class _Speech:
+    """One line's speech, ready to place at its slot's start."""
+
+    path: Path
+    duration_s: float
+    words: list[WordTiming]  # relative to the slot's start
+    source: str  # NATIVE or SYNTHESIS
+
+
+def _convert(ctx: JobContext, converter: SpeechConverter, source: Path, index: int,
+             seconds: float) -> Path:
+    """``source`` in the selected voice, same timing; the conversion is billed to the job."""
+    out = source.with_name(f"{source.stem}.sts.wav")
+    call_with_retries(partial(converter.convert, source, voice=ctx.options.resolved_voice(),
+                              out_path=out))
     ctx.record_usage("voice_conversion", f"line_{index:02d}", converter, out,
-                     units=speech.duration_s, unit="second")
+                     units=seconds, unit="second")
     return out
+
+
+def _speaks_natively(opts: JobOptions, concat: dict[str, Any]) -> bool:
+    return bool(opts.model.supports_sound and concat.get("audio"))
+
+
+def _native(ctx: JobContext, slot: _Slot, language: str, work: Path) -> _Speech | None:
+    """The segment's own speech converted to the selected voice, or None where its sound
+    holds no speech (the speech regions also give the fallback word timings)."""
+    index = slot.line.segment_index
+    span = cut_span(ctx.path(ctx.outputs("concat")["audio"]), start_s=slot.start_s,
+                    end_s=slot.end_s, out=work / f"segment_{index:02d}.wav")
+    words = [split_words(slot.line.text, language)]
+    aligner = SpeechActivityAligner()
+    try:
+        aligner.align(span, words, language=language)
+    except PermanentProviderError:
+        return None
+    converter = ctx.providers.speech_converter or ctx.providers.voice
+    seconds = slot.end_s - slot.start_s
+    converted = _convert(ctx, converter, span, index, seconds)
+    try:  # timings from the speech as heard; none left means the sound was not speech
+        found = aligner.align(converted, words, language=language)
+    except PermanentProviderError:
+        ctx.event("warning", stage="audio", dedupe=f"nospeech{index}",
+                  message=f"segment {index}'s sound held no speech after conversion; "
+                          "its line is spoken by the voice instead",
+                  data={"segment": index})
+        return None
+    if found.words and found.words[-1].end >= seconds - CUT_MARGIN_S:
+        ctx.event("warning", stage="audio", dedupe=f"cut{index}",
+                  message=f"segment {index}'s speech runs to its last frame and may be cut "
+                          "off; shorten the script or raise segment_duration",
+                  data={"segment": index})
+    return _Speech(converted, seconds, list(found.words), NATIVE)
+
+
+def _synthesized(ctx: JobContext, slot: _Slot, language: str, work: Path) -> _Speech:
+    """The line spoken by the voice provider (then through the vendor voice changer, when
+    one is configured)."""
+    opts = ctx.options
+    line = slot.line
+    speech = call_with_retries(partial(
+        ctx.providers.voice.synthesize, line.text, language=language,
+        voice=opts.resolved_voice(), out_path=work / f"line_{line.segment_index:02d}.wav",
+        seed=opts.seed))
+    ctx.record_call("voice", f"line_{line.segment_index:02d}", units=len(line.text),
+                    unit="character")
+    path = speech.path
+    if ctx.providers.speech_converter is not None:
+        path = _convert(ctx, ctx.providers.speech_converter, path, line.segment_index,
+                        speech.duration_s)
+    words = list(speech.words)
+    if language in UNSPACED:  # caption words, not the speech engine's runs
+        words = list(retime(speech.words, split_words(line.text, language)))
+    return _Speech(path, speech.duration_s, words, SYNTHESIS)
 
 
 @DBOS.step()
 def voice_step(job_id: str, run_number: int) -> dict[str, Any]:
-    """Speak every line; build the voice track and the word timings."""
+    """Give every line its speech; build the voice track and the word timings."""
     ctx = JobContext(job_id, run_number)
     ctx.check_not_cancelled()
-    opts = ctx.options
     concat = ctx.outputs("concat")
     script = load_script(ctx.path(ctx.outputs("agents")["script"]))
     offsets: list[float] = concat["segment_offsets_s"]
     duration = float(concat["duration_s"])
     work = ctx.work_dir("audio")
-    voice = opts.resolved_voice()
-    clips = []
-    words = []
+    native = _speaks_natively(ctx.options, concat)
+    clips: list[tuple[Path, float]] = []
+    words: list[dict[str, Any]] = []
+    sources: list[str] = []
     ends = [*offsets[1:], duration]
-    for line, offset, slot_end in zip(script.lines, offsets, ends, strict=True):
-        out = work / f"line_{line.segment_index:02d}.wav"
-        speech = call_with_retries(partial(
-            ctx.providers.voice.synthesize, line.text, language=script.language, voice=voice,
-            out_path=out, seed=opts.seed))
-        ctx.record_call("voice", f"line_{line.segment_index:02d}", units=len(line.text),
-                        unit="character")
-        clips.append((_converted(ctx, speech, line.segment_index), offset))
-        overrun = offset + speech.duration_s - slot_end
+    for line, start, end in zip(script.lines, offsets, ends, strict=True):
+        slot = _Slot(line, start, end)
+        speech = _native(ctx, slot, script.language, work) if native else None
+        if speech is None:
+            speech = _synthesized(ctx, slot, script.language, work)
+        overrun = start + speech.duration_s - end
         if overrun > 0.05:
             ctx.event("warning", stage="audio", dedupe=f"overrun{line.segment_index}",
                       message=f"line {line.segment_index} runs {overrun:.1f} s past its "
                               "segment; shorten the script or raise segment_duration",
                       data={"segment": line.segment_index, "overrun_s": round(overrun, 2)})
-        timed = speech.words
-        if script.language in UNSPACED:  # caption words, not the speech engine's runs
-            timed = tuple(retime(speech.words, split_words(line.text, script.language)))
+        clips.append((speech.path, start))
+        sources.append(speech.source)
         words += [
-            {"text": w.text, "start": round(w.start + offset, 4), "end": round(w.end + offset, 4)}
-            for w in timed
-            if w.start + offset < duration
+            {"text": w.text, "start": round(w.start + start, 4), "end": round(w.end + start, 4)}
+            for w in speech.words
+            if w.start + start < duration
         ]
     track = ctx.key("audio/voice.wav")
     with ctx.store.writing(track) as tmp:
@@ -80,7 +160,7 @@ def voice_step(job_id: str, run_number: int) -> dict[str, Any]:
     with ctx.store.writing(words_key) as tmp:
         tmp.write_text(json.dumps({"language": script.language, "words": words},
                                   ensure_ascii=False), encoding="utf-8")
-    return {"voice": track, "words": words_key}
+    return {"voice": track, "words": words_key, "speech_sources": sources}
 
 
 @DBOS.step()

@@ -2,8 +2,9 @@
 
 The script's caption words are aligned to the final voice track (the known text, not a
 transcription, so brand names stay as written); the method used is recorded in the output.
-If the aligner cannot time the words, the voice provider's own timings (from the ``audio``
-stage) are used instead, with a warning on the job.
+If the aligner cannot time the words, the ``audio`` stage's rough timings are used instead
+(the voice provider's own, or the speech regions of a segment's converted speech), with a
+warning on the job.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def _timed_words(ctx: JobContext, script: Script) -> tuple[list[WordTiming], str
                   message=f"word alignment failed ({err}); captions use the voice's timings",
                   data={"provider": err.provider})
         data = json.loads(ctx.path(audio["words"]).read_text(encoding="utf-8"))
-        return [WordTiming(w["text"], w["start"], w["end"]) for w in data["words"]], "synthesis"
+        return [WordTiming(w["text"], w["start"], w["end"]) for w in data["words"]], "voice-track"
     if getattr(ctx.providers.aligner, "usage", None) is not None:  # a billed vendor call
         ctx.record_usage("alignment", "voice", ctx.providers.aligner, ctx.path(audio["voice"]),
                          unit="second", units=duration)

@@ -4,9 +4,11 @@
 request, so submitting the same request again returns the same task and renders nothing new).
 The first ``poll`` renders: frames are drawn with numpy/Pillow (see
 :mod:`ugen.providers.local._motion`) and piped into ffmpeg (libx264, yuv420p, BT.709) with an
-AAC 48 kHz track: the spoken line from the injected voice provider, placed at the start and
-cut or padded to the segment, or silence. The MP4 is written to a temporary name and renamed
-onto ``request.out_path``, so a crash never leaves half a file there.
+AAC 48 kHz track: the spoken line from the injected voice provider (in the persona's
+:func:`on_camera_voice`), starting :data:`LEAD_IN_S` in and cut or padded to the segment, or
+silence.
+The MP4 is written to a temporary name and renamed onto ``request.out_path``, so a crash never
+leaves half a file there.
 
 The first frame is keyframe A and the last frame keyframe B; there are exactly
 ``round(duration_s * fps)`` frames.
@@ -37,6 +39,9 @@ from ugen.providers.local._motion import Motion, Shot, load_rgb, rebuild_layers
 PROVIDER = "local-video"
 AUDIO_RATE = 48000
 MOUTH_HOLD_FRAMES = 2
+LEAD_IN_S = 0.15
+"""The persona starts speaking this long into the segment: the first frames may repeat the
+previous segment's last ones and be dropped at the join, and the sound goes with them."""
 
 
 def task_id_for(request: SegmentRequest) -> str:
@@ -161,6 +166,14 @@ def frame_count(request: SegmentRequest) -> int:
     return max(1, round(request.duration_s * request.fps))
 
 
+def on_camera_voice(voice: Voice) -> Voice:
+    """The voice the persona speaks with in a segment: ``voice``'s speaker and pace without
+    its pitch and formant profile. Like a video model's native speech, it is converted to the
+    selected voice in the ``audio`` stage (speech-to-speech keeps its timing, so the mouth
+    drawn from it stays in sync)."""
+    return voice.model_copy(update={"pitch_semitones": 0.0, "formant_shift": 1.0})
+
+
 def render_segment(request: SegmentRequest, voice: VoiceProvider) -> Path:
     """Render ``request`` to ``request.out_path`` (atomically) and return the path."""
     settings = get_settings()
@@ -176,8 +189,9 @@ def render_segment(request: SegmentRequest, voice: VoiceProvider) -> Path:
         speech: Path | None = None
         if request.sound and request.spoken_line.strip():
             result = voice.synthesize(request.spoken_line, language=request.language,
-                                      voice=request.voice, out_path=wav, seed=request.seed)
-            speech = result.path
+                                      voice=on_camera_voice(request.voice), out_path=wav,
+                                      seed=request.seed)
+            speech = _with_lead_in(result.path, LEAD_IN_S)
         levels = mouth_levels(speech, frames, fps) if speech is not None else None
         motion = build_motion(request, frames, levels)
         args = _ffmpeg_args(width, height, fps, frames, speech, settings.x264_preset,
@@ -252,6 +266,18 @@ def _ffmpeg_args(width: int, height: int, fps: int, frames: int, speech: Path | 
         args += ["-threads", str(threads)]
     args += ["-f", "mp4", str(out)]
     return args
+
+
+def _with_lead_in(path: Path, seconds: float) -> Path:
+    """Rewrite the WAV at ``path`` with ``seconds`` of silence before the speech."""
+    with wave.open(str(path), "rb") as src:
+        params = src.getparams()
+        pcm = src.readframes(params.nframes)
+    silence = bytes(round(seconds * params.framerate) * params.sampwidth * params.nchannels)
+    with wave.open(str(path), "wb") as out:
+        out.setparams(params)
+        out.writeframes(silence + pcm)
+    return path
 
 
 # --- lip-sync -------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ class PocketsphinxAligner:
             decoder.process_raw(pcm, full_utt=True)
             decoder.end_utt()
             found = [(seg.start_frame * _FRAME_S, (seg.end_frame + 1) * _FRAME_S)
-                     for seg in decoder.seg()
+                     for seg in decoder.seg() or ()  # None: no alignment found
                      if seg.word not in _NOT_WORDS and not seg.word.startswith(("[", "+"))]
         except RuntimeError as err:
             raise PermanentProviderError(f"pocketsphinx failed: {err}",
