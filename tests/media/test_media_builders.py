@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ugen.media.audio import normalize_args, premix_args, timeline_args
+from ugen.media.audio import finish_args, premix_args, timeline_args
 from ugen.media.boundary import count_duplicates, duplicate_threshold
 from ugen.media.concat import SegmentPlan, build_concat_args
 from ugen.media.encode import aac_args, x264_args
 from ugen.media.errors import InvalidMediaError
 from ugen.media.filters import filter_value, fit_and_pad
-from ugen.media.loudness import LoudnormStats, parse_ebur128_summary, parse_loudnorm_json
+from ugen.media.loudness import parse_ebur128_summary
 from ugen.media.render import build_render_args
 from ugen.media.verify import is_faststart, top_level_atoms
 
@@ -133,20 +133,24 @@ def test_timeline_args_negative_start_rejected() -> None:
 
 def test_premix_args_music_ducked_by_voice_key() -> None:
     args = premix_args(Path("v.wav"), Path("m.mp3"), duration_s=10.0, out=Path("p.wav"),
-                       voice_gain_db=2.0, music_gain_db=-18.5, peak_ceiling_db=-1.5)
+                       voice_gain_db=2.0, music_gain_db=-18.5)
     graph = _graph(args)
     assert args[args.index("-stream_loop") + 1] == "-1"
     assert "[music][key]sidechaincompress=" in graph
     assert "afade=t=out:st=8.500:d=1.500" in graph and "volume=-18.50dB" in graph
-    assert "alimiter=limit=0.8414" in graph
+    assert "normalize=0,ebur128=peak=true" in graph  # metered as it is written
 
 
-def test_normalize_args_linear_second_pass() -> None:
-    stats = LoudnormStats(-16.2, -2.1, 4.0, -26.5, 0.3)
-    af = _value(normalize_args(Path("p.wav"), Path("o.wav"), duration_s=1.5, target_lufs=-14,
-                               true_peak_db=-1, measured=stats), "-af")
-    assert "measured_I=-16.20:measured_TP=-2.10" in af and "linear=true" in af
-    assert af.endswith("atrim=end_sample=72000")
+def test_finish_args_gain_then_limiter_only_when_asked() -> None:
+    plain = _value(finish_args(Path("p.wav"), Path("o.wav"), duration_s=1.5, gain_db=-0.4,
+                               peak_ceiling_db=None), "-af")
+    assert plain.startswith("volume=-0.400dB,") and "alimiter" not in plain
+    assert "atrim=end_sample=72000,ebur128=peak=true" in plain  # metered as it is written
+    assert plain.endswith("aformat=sample_fmts=s16:sample_rates=48000:channel_layouts=stereo")
+    limited = _value(finish_args(Path("p.wav"), Path("o.wav"), duration_s=1.5, gain_db=3.0,
+                                 peak_ceiling_db=-1.5), "-af")
+    assert "volume=3.000dB,aresample=192000,alimiter=limit=0.8414" in limited
+    assert "aresample=48000" in limited
 
 
 def _frames(*values: float) -> np.ndarray:
@@ -214,9 +218,3 @@ def test_parse_ebur128_summary_values() -> None:
         parse_ebur128_summary("no summary here")
 
 
-def test_parse_loudnorm_json_silence_clamped() -> None:
-    log = ('[Parsed_loudnorm_0 @ 0x1] \n{\n\t"input_i" : "-inf",\n\t"input_tp" : "-inf",\n'
-           '\t"input_lra" : "0.00",\n\t"input_thresh" : "-70.00",\n\t"output_i" : "-inf",\n'
-           '\t"target_offset" : "inf"\n}\n')
-    stats = parse_loudnorm_json(log)
-    assert stats.input_i == -70.0 and stats.input_tp == -70.0 and stats.input_thresh == -70.0

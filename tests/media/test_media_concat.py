@@ -1,4 +1,5 @@
-"""concat_segments on real (tiny) segments: timing, normalisation, boundary duplicates, errors."""
+"""concat on real (tiny) segments: timing, normalisation, boundary duplicates, segment ends,
+errors."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import numpy as np
 import pytest
 from media_kit import FAST_H264, FPS, H, VideoFactory, W, decode_audio, decode_gray
 
-from ugen.media.concat import concat_segments
+from ugen.media import concat as concat_module
+from ugen.media.boundary import HEAD_FRAMES, SegmentEnds, analysis_size
+from ugen.media.concat import concat_segments, plan_concat, read_segment_ends
 from ugen.media.errors import InvalidSegmentError
 from ugen.media.loudness import mean_volume_db
 from ugen.media.probe import probe
@@ -157,3 +160,61 @@ def test_concat_segments_variable_frame_rate_and_4k_inputs(make_video: VideoFact
     assert (info.video.width, info.video.height) == (W, H)
     samples = decode_audio(result.path, channels=2)
     assert len(samples) == round(result.frame_count / FPS * 48000)
+
+
+@pytest.mark.parametrize("copies", [1, 2])
+def test_plan_concat_segment_ends_read_earlier_give_the_same_plan(
+    source_frames: Path, tmp_path: Path, copies: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ends read when the segments arrived (saved, loaded back) decide the join exactly as
+    reading them in plan_concat does, and no segment is decoded again for them."""
+    a = _cut(source_frames, tmp_path / "a.mp4", 0, 44)
+    b = _cut(source_frames, tmp_path / "b.mp4", 44, 89, copies=copies - 1)
+    cold = plan_concat([a, b], width=W, height=H, fps=FPS)
+    size = analysis_size(W, H)
+    loaded = []
+    for i, seg in enumerate((a, b)):
+        ends = read_segment_ends(i, seg, width=W, height=H)
+        assert ends.head.shape == (HEAD_FRAMES, size[1], size[0]) and len(ends.tail) >= 4
+        ends.save(tmp_path / f"{i}.npz", source=seg)
+        loaded.append(SegmentEnds.load(tmp_path / f"{i}.npz", source=seg, size=size))
+    reads: list[Path] = []
+    real = concat_module.read_gray_frames
+    monkeypatch.setattr(concat_module, "read_gray_frames",
+                        lambda path, **kw: reads.append(path) or real(path, **kw))
+    warm = plan_concat([a, b], width=W, height=H, fps=FPS, ends=loaded)
+    assert warm == cold and warm.dropped_boundary_frames == (copies,)
+    assert reads == []
+    # Only the segment without ends of its own is read (its head: it is the second).
+    plan_concat([a, b], width=W, height=H, fps=FPS, ends=[loaded[0], None])
+    assert reads == [b]
+
+
+def test_segment_ends_load_refuses_other_content_size_and_damage(
+    make_video: VideoFactory, tmp_path: Path
+) -> None:
+    a = make_video("a.mp4", duration=0.5)
+    other = make_video("other.mp4", duration=0.6)
+    size = analysis_size(W, H)
+    saved = tmp_path / "a.npz"
+    read_segment_ends(0, a, width=W, height=H).save(saved, source=a)
+    assert SegmentEnds.load(saved, source=a, size=size) is not None
+    assert SegmentEnds.load(saved, source=other, size=size) is None  # another segment now
+    assert SegmentEnds.load(saved, source=a, size=analysis_size(W, 2 * H)) is None
+    assert SegmentEnds.load(tmp_path / "missing.npz", source=a, size=size) is None
+    saved.write_bytes(saved.read_bytes()[:100])
+    assert SegmentEnds.load(saved, source=a, size=size) is None
+
+
+def test_plan_concat_refuses_more_ends_than_segments(make_video: VideoFactory) -> None:
+    a = make_video("a.mp4", duration=0.5)
+    with pytest.raises(ValueError, match="more segment ends"):
+        plan_concat([a], width=W, height=H, fps=FPS, ends=[None, None])
+
+
+def test_read_segment_ends_names_a_broken_segment(tmp_path: Path) -> None:
+    bad = tmp_path / "seg_03.mp4"
+    bad.write_bytes(b"\x00" * 4096)
+    with pytest.raises(InvalidSegmentError) as caught:
+        read_segment_ends(3, bad, width=W, height=H)
+    assert caught.value.index == 3 and caught.value.path == bad

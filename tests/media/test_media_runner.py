@@ -7,23 +7,10 @@ import uuid
 from pathlib import Path
 
 import pytest
+from media_kit import processes_mentioning
 
 from ugen.media.errors import FFmpegError, FFmpegTimeout
 from ugen.media.runner import ffmpeg_argv, run_ffmpeg
-
-
-def _processes_mentioning(marker: str) -> list[int]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if marker.encode() in cmdline:
-            found.append(int(proc.name))
-    return found
 
 
 def test_run_ffmpeg_timeout_leaves_no_process(tmp_path: Path) -> None:
@@ -35,7 +22,7 @@ def test_run_ffmpeg_timeout_leaves_no_process(tmp_path: Path) -> None:
         run_ffmpeg(args, timeout=0.5)
     assert time.monotonic() - started < 5
     assert caught.value.returncode is None and marker in " ".join(caught.value.argv)
-    assert _processes_mentioning(marker) == []
+    assert processes_mentioning(marker) == []
 
 
 def test_run_ffmpeg_failure_carries_stderr_tail(tmp_path: Path) -> None:

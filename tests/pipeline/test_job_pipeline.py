@@ -13,11 +13,13 @@ from tests.utils.jobs import stage, submit, wait
 from ugen import service
 from ugen.core.config import Settings
 from ugen.core.types import STAGES
+from ugen.media.boundary import SegmentEnds, analysis_size
 from ugen.media.loudness import measure_loudness
 from ugen.media.probe import probe
 from ugen.pipeline.worker import start_worker
 from ugen.providers import registry
 from ugen.providers.base import PermanentProviderError
+from ugen.store.artifacts import LocalArtifactStore
 from ugen.store.db import session_scope
 from ugen.store.models import CreditTransaction, JobEvent
 
@@ -42,6 +44,13 @@ def test_run_job_completes_with_verified_mp4(settings: Settings, product_image: 
     assert abs(concat["duration_s"] - (6.0 - sum(concat["dropped_boundary_frames"]) * frame)) \
         <= frame + 1e-3
     assert info.video.frames == concat["frame_count"]
+    # Each accepted segment's first and last frames were read in generation, for concat.
+    generation = stage(view, "generation")["outputs"]
+    store = LocalArtifactStore(settings.artifacts_dir)
+    for seg_key, ends_key in zip(generation["segments"], generation["segment_ends"],
+                                 strict=True):
+        assert SegmentEnds.load(store.path(ends_key), source=store.path(seg_key),
+                                size=analysis_size(1080, 1920)) is not None
     loud = measure_loudness(final)
     assert -15.0 <= loud.integrated_lufs <= -13.0
     assert Path(view["thumbnail_path"]).stat().st_size > 10_000

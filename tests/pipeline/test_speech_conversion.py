@@ -21,7 +21,7 @@ from ugen.media.probe import probe
 from ugen.pipeline.worker import start_worker
 from ugen.providers.base import SegmentRequest, VideoPoll, VideoProvider
 from ugen.providers.local.alignment._audio import read_mono, speech_regions
-from ugen.providers.registry import build_providers, set_override
+from ugen.providers.registry import ProviderSet, build_providers, set_override
 from ugen.store.artifacts import LocalArtifactStore
 from ugen.store.db import session_scope
 from ugen.store.models import JobEvent
@@ -46,26 +46,38 @@ class _QuietChanger:
         return out_path
 
 
-def _run_to_audio(settings: Settings, product_image: Path, monkeypatch: pytest.MonkeyPatch,
-                  changer: _QuietChanger) -> dict[str, Any]:
+@pytest.fixture
+def fast(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Simulated providers with short latencies."""
     monkeypatch.setenv("UGEN_PROVIDERS", "simulated")
     monkeypatch.setenv("UGEN_SIMULATED_KEYFRAME_S", "0.05")
     monkeypatch.setenv("UGEN_SIMULATED_SEGMENT_S", "0.2")
-    settings = get_settings()
-    set_override(dataclasses.replace(build_providers(settings), speech_converter=changer))
+    return get_settings()
+
+
+def _run_to_audio(settings: Settings, product_image: Path, *,
+                  providers: ProviderSet | None = None, **job: Any) -> dict[str, Any]:
+    """Run a small 1:1 job without music up to ``audio`` (with ``providers``, if given)."""
+    if providers is not None:
+        set_override(providers)
     start_worker(settings)
     job_id = submit(settings, product_image, aspect_ratio="1:1", stop_at_stage="audio",
-                    music_enabled=False, persona_id="zara")
+                    music_enabled=False, **job)
     view = wait(settings, job_id)
     assert view["status"] == "stopped", view["error_message"]
     return view
 
 
+def _with_changer(settings: Settings, changer: _QuietChanger) -> ProviderSet:
+    return dataclasses.replace(build_providers(settings), speech_converter=changer)
+
+
 def test_speech_converter_receives_each_segments_speech_and_feeds_the_voice_track(
-    settings: Settings, product_image: Path, monkeypatch: pytest.MonkeyPatch
+    fast: Settings, product_image: Path
 ) -> None:
     changer = _QuietChanger(0.1)
-    view = _run_to_audio(settings, product_image, monkeypatch, changer)
+    view = _run_to_audio(fast, product_image, providers=_with_changer(fast, changer),
+                         persona_id="zara")
     concat = stage(view, "concat")["outputs"]
     audio = stage(view, "audio")["outputs"]
     assert audio["speech_sources"] == ["segment", "segment"]
@@ -75,32 +87,33 @@ def test_speech_converter_receives_each_segments_speech_and_feeds_the_voice_trac
     for (source, _), start, end in zip(changer.calls, concat["segment_offsets_s"], spans,
                                        strict=True):
         assert probe(source).duration == pytest.approx(end - start, abs=0.001)
-    voice = LocalArtifactStore(settings.artifacts_dir).path(audio["voice"])
+    voice = LocalArtifactStore(fast.artifacts_dir).path(audio["voice"])
     # What the changer gave back (each span's speech, 20 dB down) is what was placed.
     for (source, _), start, end in zip(changer.calls, concat["segment_offsets_s"], spans,
                                        strict=True):
         drop = mean_volume_db(source, 0.0, end - start) - mean_volume_db(voice, start, end)
         assert drop == pytest.approx(20.0, abs=0.5)
-    usage = service.job_usage(settings, view["job_id"])["voice_conversion"]
+    usage = service.job_usage(fast, view["job_id"])["voice_conversion"]
     assert usage["calls"] == 2 and usage["unit"] == "second" and usage["units"] > 0
 
 
 def test_conversion_without_speech_falls_back_to_the_spoken_line(
-    settings: Settings, product_image: Path, monkeypatch: pytest.MonkeyPatch
+    fast: Settings, product_image: Path
 ) -> None:
     """A conversion that comes back silent (the sound was not speech) gets the line spoken
     by the voice provider, converted in turn, with a warning on the job."""
     changer = _QuietChanger(0.0)
-    view = _run_to_audio(settings, product_image, monkeypatch, changer)
+    view = _run_to_audio(fast, product_image, providers=_with_changer(fast, changer),
+                         persona_id="zara")
     assert stage(view, "audio")["outputs"]["speech_sources"] == ["synthesis", "synthesis"]
     assert [src.name for src, _ in changer.calls] == [
         "segment_00.wav", "line_00.wav", "segment_01.wav", "line_01.wav"]
-    with session_scope(settings) as s:
+    with session_scope(fast) as s:
         warnings = [e.data["segment"] for e in s.scalars(
             select(JobEvent).where(JobEvent.job_id == view["job_id"]).order_by(JobEvent.id))
             if e.type == "warning" and "held no speech" in e.message]
     assert warnings == [0, 1]
-    usage = service.job_usage(settings, view["job_id"])
+    usage = service.job_usage(fast, view["job_id"])
     assert usage["voice"]["calls"] == 2 and usage["voice_conversion"]["calls"] == 4
 
 
@@ -129,19 +142,13 @@ def _regions(path: Path, start: float, end: float) -> list[tuple[float, float]]:
 
 
 def test_segments_own_speech_is_converted_to_the_selected_voice_in_sync(
-    settings: Settings, product_image: Path, monkeypatch: pytest.MonkeyPatch
+    fast: Settings, product_image: Path
 ) -> None:
     """Offline: the persona speaks in each segment; the audio stage converts that speech (the
     local converter moves its pitch to the voice's) and keeps it where the lips move."""
-    monkeypatch.setenv("UGEN_PROVIDERS", "simulated")
-    monkeypatch.setenv("UGEN_SIMULATED_KEYFRAME_S", "0.05")
-    monkeypatch.setenv("UGEN_SIMULATED_SEGMENT_S", "0.2")
-    settings = get_settings()
-    start_worker(settings)
-    job_id = submit(settings, product_image, aspect_ratio="1:1", stop_at_stage="audio",
-                    music_enabled=False, voice_settings={"voice_id": "roger"})
-    view = wait(settings, job_id)
-    assert view["status"] == "stopped", view["error_message"]
+    settings = fast
+    view = _run_to_audio(settings, product_image, voice_settings={"voice_id": "roger"})
+    job_id = view["job_id"]
     audio = stage(view, "audio")["outputs"]
     concat = stage(view, "concat")["outputs"]
     assert audio["speech_sources"] == ["segment", "segment"]
@@ -174,19 +181,13 @@ class _Mute:
 
 
 def test_segments_without_speech_get_the_line_spoken_by_the_voice(
-    settings: Settings, product_image: Path, monkeypatch: pytest.MonkeyPatch
+    fast: Settings, product_image: Path
 ) -> None:
-    monkeypatch.setenv("UGEN_PROVIDERS", "simulated")
-    monkeypatch.setenv("UGEN_SIMULATED_KEYFRAME_S", "0.05")
-    monkeypatch.setenv("UGEN_SIMULATED_SEGMENT_S", "0.2")
-    settings = get_settings()
+    settings = fast
     base = build_providers(settings)
-    set_override(dataclasses.replace(base, video=_Mute(base.video)))
-    start_worker(settings)
-    job_id = submit(settings, product_image, aspect_ratio="1:1", stop_at_stage="audio",
-                    music_enabled=False)
-    view = wait(settings, job_id)
-    assert view["status"] == "stopped", view["error_message"]
+    view = _run_to_audio(settings, product_image,
+                         providers=dataclasses.replace(base, video=_Mute(base.video)))
+    job_id = view["job_id"]
     audio = stage(view, "audio")["outputs"]
     concat = stage(view, "concat")["outputs"]
     assert audio["speech_sources"] == ["synthesis", "synthesis"]
@@ -199,20 +200,13 @@ def test_segments_without_speech_get_the_line_spoken_by_the_voice(
 
 
 def test_speech_cut_off_by_its_segment_is_reported(
-    settings: Settings, product_image: Path, monkeypatch: pytest.MonkeyPatch
+    fast: Settings, product_image: Path
 ) -> None:
-    monkeypatch.setenv("UGEN_PROVIDERS", "simulated")
-    monkeypatch.setenv("UGEN_SIMULATED_KEYFRAME_S", "0.05")
-    monkeypatch.setenv("UGEN_SIMULATED_SEGMENT_S", "0.2")
-    settings = get_settings()
-    start_worker(settings)
+    settings = fast
     script = ("This serum keeps my skin calm, bright and soft through long busy days at work "
               "and late nights. I carry the little bottle everywhere I go, from the office "
               "to the gym and back home again.")
-    job_id = submit(settings, product_image, aspect_ratio="1:1", stop_at_stage="audio",
-                    music_enabled=False, custom_script=script)
-    view = wait(settings, job_id)
-    assert view["status"] == "stopped", view["error_message"]
+    job_id = _run_to_audio(settings, product_image, custom_script=script)["job_id"]
     with session_scope(settings) as s:
         cut = [e.data["segment"] for e in s.scalars(
             select(JobEvent).where(JobEvent.job_id == job_id).order_by(JobEvent.id))

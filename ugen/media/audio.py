@@ -1,15 +1,19 @@
 """The soundtrack: speech clips on a timeline, music ducked under them, loudness-normalised.
 
-Mixing is two steps. First a float pre-mix: the voice is brought to the target loudness, the
-music (looped or trimmed, faded) to ``music_volume`` relative to it and compressed by a
-sidechain keyed on the voice, then a 4× oversampled look-ahead limiter keeps peaks under the
-ceiling. Second, loudnorm's two passes (measure, then apply linearly) land the pre-mix on the
-target integrated loudness. Every output is 48 kHz WAV cut to an exact number of samples.
+Mixing is measured gain in two passes over the mix. First a float pre-mix: the voice is
+brought to the target loudness, the music (looped or trimmed, faded) to ``music_volume``
+relative to it and compressed by a sidechain keyed on the voice; ``ebur128`` meters the pre-mix
+as it is written (integrated loudness and 4× oversampled true peak). Second, one linear gain
+lands it on the target loudness, and only where that gain would lift the true peak over the
+ceiling does a 4× oversampled look-ahead limiter hold the peaks under it. This is what
+loudnorm's linear mode does, without its own two passes at 192 kHz. Every output is 48 kHz WAV
+cut to an exact number of samples.
 """
 
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ugen.media.encode import AUDIO_RATE, pcm_args
@@ -18,11 +22,9 @@ from ugen.media.filters import chain
 from ugen.media.loudness import (
     SILENCE_LUFS,
     Loudness,
-    LoudnormStats,
-    loudnorm_filter,
     mean_volume_db,
     measure_loudness,
-    measure_loudnorm,
+    parse_ebur128_summary,
 )
 from ugen.media.runner import run_ffmpeg
 
@@ -42,8 +44,12 @@ DUCK_RATIO = 8.0
 DUCK_ATTACK_MS = 15.0
 DUCK_RELEASE_MS = 350.0
 LIMITER_MARGIN_DB = 0.5
-"""The pre-mix limiter sits this far under the true-peak ceiling, leaving loudnorm room to
-adjust gain linearly."""
+"""The limiter sits this far under the true-peak ceiling: resampling back to 48 kHz and
+16-bit rounding can lift a limited peak a little."""
+
+
+LOUDNESS_TOLERANCE_LU = 0.3
+"""How far limiting may leave the mix under its target before the gain is raised once more."""
 
 
 def _samples(seconds: float) -> int:
@@ -124,24 +130,22 @@ def _gain_db(measured: Loudness, target_lufs: float) -> float:
 
 
 def premix_args(voice: Path, music: Path | None, *, duration_s: float, out: Path,
-                voice_gain_db: float, music_gain_db: float, peak_ceiling_db: float) -> list[str]:
-    """ffmpeg args for the float pre-mix (voice gain, ducked faded music, oversampled limiter).
+                voice_gain_db: float, music_gain_db: float) -> list[str]:
+    """ffmpeg args for the float pre-mix (voice gain, ducked faded music), metered on the way.
+
+    The run logs ``ebur128``'s summary of the pre-mix (see :func:`parse_ebur128_summary`).
 
     Args:
         voice_gain_db: brings the voice to the target loudness.
         music_gain_db: brings the music to the target loudness plus ``music_volume``.
-        peak_ceiling_db: the limiter's ceiling, a little under the true-peak target.
     """
     n = _samples(duration_s)
     voice_chain = ["asetpts=PTS-STARTPTS", f"aresample={AUDIO_RATE}", _fmt("stereo"),
                    f"volume={voice_gain_db:.2f}dB", *_exact(n)]
-    limit = 10 ** (peak_ceiling_db / 20)
-    limiter = [f"aresample={4 * AUDIO_RATE}",
-               f"alimiter=limit={limit:.4f}:attack=5:release=80:level=0:latency=1",
-               f"aresample={AUDIO_RATE}", *_exact(n)]
+    meter = "ebur128=peak=true:framelog=verbose"
     inputs = ["-i", str(voice)]
     if music is None:
-        graph = [f"[0:a:0]{chain([*voice_chain, *limiter])}[mix]"]
+        graph = [f"[0:a:0]{chain([*voice_chain, meter])}[mix]"]
     else:
         fade_in, fade_out = min(0.5, duration_s / 4), min(1.5, duration_s / 4)
         inputs += ["-stream_loop", "-1", "-i", str(music)]
@@ -155,17 +159,26 @@ def premix_args(voice: Path, music: Path | None, *, duration_s: float, out: Path
             ]) + "[music]",
             f"[music][key]sidechaincompress=threshold={DUCK_THRESHOLD}:ratio={DUCK_RATIO}"
             f":attack={DUCK_ATTACK_MS}:release={DUCK_RELEASE_MS}[ducked]",
-            f"[voice][ducked]amix=inputs=2:duration=first:normalize=0,{chain(limiter)}[mix]",
+            f"[voice][ducked]amix=inputs=2:duration=first:normalize=0,{meter}[mix]",
         ]
     return [*inputs, "-filter_complex", ";".join(graph), "-map", "[mix]",
             *pcm_args(codec="pcm_f32le"), "-f", "wav", str(out)]
 
 
-def normalize_args(src: Path, out: Path, *, duration_s: float, target_lufs: float,
-                   true_peak_db: float, measured: LoudnormStats) -> list[str]:
-    """ffmpeg args for loudnorm's second (linear) pass, to 16-bit 48 kHz stereo of exact length."""
-    af = chain([loudnorm_filter(target_lufs, true_peak_db, measured=measured),
-                f"aresample={AUDIO_RATE}", _fmt("stereo", "s16"), *_exact(_samples(duration_s))])
+def finish_args(src: Path, out: Path, *, duration_s: float, gain_db: float,
+                peak_ceiling_db: float | None) -> list[str]:
+    """ffmpeg args applying ``gain_db`` to the pre-mix, then (with a ``peak_ceiling_db``) a 4×
+    oversampled limiter at that ceiling, to 16-bit 48 kHz stereo of exact length; the result
+    is metered on the way (``ebur128``'s summary in the log)."""
+    n = _samples(duration_s)
+    limiter: list[str] = []
+    if peak_ceiling_db is not None:
+        limit = 10 ** (peak_ceiling_db / 20)
+        limiter = [f"aresample={4 * AUDIO_RATE}",
+                   f"alimiter=limit={limit:.4f}:attack=5:release=80:level=0:latency=1",
+                   f"aresample={AUDIO_RATE}"]
+    af = chain([f"volume={gain_db:.3f}dB", *limiter, *_exact(n),
+                "ebur128=peak=true:framelog=verbose", _fmt("stereo", "s16")])
     return ["-i", str(src), "-af", af, *pcm_args(), "-f", "wav", str(out)]
 
 
@@ -198,19 +211,31 @@ def mix_voice_and_music(
         raise ValueError(f"duration must be positive, got {duration_s}")
     if not 0 < music_volume <= 1:
         raise ValueError(f"music_volume must be in (0, 1], got {music_volume}")
-    voice_gain = _gain_db(measure_loudness(voice), target_lufs)
+    sources = [voice] if music is None else [voice, music]
+    with ThreadPoolExecutor(len(sources)) as pool:  # each meter is one ffmpeg of its own
+        loudness = list(pool.map(measure_loudness, sources))
+    voice_gain = _gain_db(loudness[0], target_lufs)
     music_gain = 0.0
     if music is not None:
-        music_gain = _gain_db(measure_loudness(music), target_lufs) + 20 * math.log10(music_volume)
+        music_gain = _gain_db(loudness[1], target_lufs) + 20 * math.log10(music_volume)
     premix = temp_sibling(out.with_suffix(".wav"))
     try:
-        run_ffmpeg(premix_args(voice, music, duration_s=duration_s, out=premix,
-                               voice_gain_db=voice_gain, music_gain_db=music_gain,
-                               peak_ceiling_db=true_peak_db - LIMITER_MARGIN_DB))
-        measured = measure_loudnorm(premix, target_lufs=target_lufs, true_peak_db=true_peak_db)
+        log = run_ffmpeg(premix_args(voice, music, duration_s=duration_s, out=premix,
+                                     voice_gain_db=voice_gain, music_gain_db=music_gain),
+                         loglevel="info")
+        measured = parse_ebur128_summary(log, source="pre-mix")
+        gain = _gain_db(measured, target_lufs)
+        ceiling = true_peak_db - LIMITER_MARGIN_DB
+        limit = ceiling if measured.true_peak_dbtp + gain > ceiling else None
         with atomic_output(out) as tmp:
-            run_ffmpeg(normalize_args(premix, tmp, duration_s=duration_s, target_lufs=target_lufs,
-                                      true_peak_db=true_peak_db, measured=measured))
+            for _ in range(2):  # a second try only where the limiter cost too much loudness
+                result = parse_ebur128_summary(run_ffmpeg(
+                    finish_args(premix, tmp, duration_s=duration_s, gain_db=gain,
+                                peak_ceiling_db=limit), loglevel="info"), source="mix")
+                shortfall = _gain_db(result, target_lufs)
+                if limit is None or abs(shortfall) <= LOUDNESS_TOLERANCE_LU:
+                    break
+                gain += shortfall
     finally:
         premix.unlink(missing_ok=True)
     return out

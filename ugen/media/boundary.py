@@ -19,12 +19,16 @@ the motion jumps there and the join gets a :data:`TRANSITION_FRAMES`-frame cross
 
 from __future__ import annotations
 
+import hashlib
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from ugen.media.filters import chain, fit_and_pad
+from ugen.media.probe import VideoStream
 from ugen.media.runner import ffmpeg_argv, run_capture
 
 ANALYSIS_WIDTH = 64
@@ -43,18 +47,75 @@ Frames = npt.NDArray[np.float32]
 """A stack of grayscale pictures, shape ``(n, height, width)``, values 0–255."""
 
 
+def tail_window(video: VideoStream) -> float:
+    """How much of a segment's end is read: half a second, or :data:`TAIL_FRAMES` and two
+    more frames where that is longer."""
+    return max(0.5, (TAIL_FRAMES + 2) / video.fps) if video.fps > 0 else 0.5
+
+
+def tail_start(video: VideoStream) -> float | None:
+    """Where a segment's last frames are read from: :func:`tail_window` before the end of its
+    pictures (which may end before its sound); None where the pictures' length is unknown
+    (then the window is counted back from the end of the file)."""
+    end = video.duration or (video.frames / video.fps if video.frames and video.fps else None)
+    return max(0.0, end - tail_window(video)) if end else None
+
+
+@dataclass(frozen=True)
+class SegmentEnds:
+    """The pictures of a segment that its joins are judged on: its first
+    :data:`HEAD_FRAMES` and last frames, gray at the analysis size.
+
+    Reading the last frames decodes the segment from its last keyframe, often all of it, so
+    the pipeline reads them once, when the segment arrives (see ``ugen.pipeline.generation``),
+    and keeps them beside it with the segment's digest.
+    """
+
+    head: Frames
+    tail: Frames
+
+    def save(self, path: Path, *, source: Path) -> None:
+        """Write to ``path`` (``.npz``), tied to the content of the segment ``source``."""
+        with path.open("wb") as fh:
+            np.savez(fh, head=self.head.astype(np.uint8), tail=self.tail.astype(np.uint8),
+                     digest=np.frombuffer(file_digest(source), np.uint8))
+
+    @classmethod
+    def load(cls, path: Path, *, source: Path, size: tuple[int, int]) -> SegmentEnds | None:
+        """The ends saved at ``path`` for ``source`` at ``size``; None when the file is
+        missing or unreadable, or was saved for other content or another analysis size."""
+        try:
+            with np.load(path) as data:
+                head, tail, digest = data["head"], data["tail"], data["digest"].tobytes()
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+            return None
+        w, h = size
+        if (digest != file_digest(source) or head.ndim != 3 or tail.ndim != 3
+                or head.shape[1:] != (h, w) or tail.shape[1:] != (h, w)):
+            return None
+        return cls(head.astype(np.float32), tail.astype(np.float32))
+
+
+def file_digest(path: Path) -> bytes:
+    """SHA-256 of a file's bytes."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").digest()
+
+
 def analysis_size(width: int, height: int) -> tuple[int, int]:
     """Small (w, h) with the output's aspect ratio, used for every comparison."""
     return ANALYSIS_WIDTH, max(2, round(ANALYSIS_WIDTH * height / width))
 
 
 def gray_frames_args(
-    path: Path, *, size: tuple[int, int], head: int | None = None, tail_s: float | None = None
+    path: Path, *, size: tuple[int, int], head: int | None = None, start_s: float | None = None,
+    tail_s: float | None = None,
 ) -> list[str]:
-    """ffmpeg args decoding the first ``head`` frames, or the last ``tail_s`` seconds, to raw
-    8-bit gray on stdout."""
+    """ffmpeg args decoding the first ``head`` frames, the frames from ``start_s`` on, or the
+    last ``tail_s`` seconds of the file, to raw 8-bit gray on stdout."""
     w, h = size
-    seek = ["-sseof", f"-{tail_s:.3f}"] if tail_s is not None else []
+    seek = (["-ss", f"{start_s:.3f}"] if start_s is not None
+            else ["-sseof", f"-{tail_s:.3f}"] if tail_s is not None else [])
     limit = ["-frames:v", str(head)] if head is not None else []
     vf = chain(fit_and_pad(w, h, pix_fmt="gray", bt709=False, flags="area"))
     return [*seek, "-i", str(path), "-map", "0:v:0", "-vf", vf, *limit,
@@ -62,15 +123,16 @@ def gray_frames_args(
 
 
 def read_gray_frames(
-    path: Path, *, size: tuple[int, int], head: int | None = None, tail_s: float | None = None
+    path: Path, *, size: tuple[int, int], head: int | None = None, start_s: float | None = None,
+    tail_s: float | None = None,
 ) -> Frames:
     """Decode frames as in :func:`gray_frames_args`.
 
     Raises:
         FFmpegError: the file cannot be decoded.
     """
-    out, _ = run_capture(ffmpeg_argv(gray_frames_args(path, size=size, head=head, tail_s=tail_s)),
-                         timeout=120)
+    args = gray_frames_args(path, size=size, head=head, start_s=start_s, tail_s=tail_s)
+    out, _ = run_capture(ffmpeg_argv(args), timeout=120)
     w, h = size
     usable = len(out) - len(out) % (w * h)
     return np.frombuffer(out[:usable], dtype=np.uint8).reshape(-1, h, w).astype(np.float32)

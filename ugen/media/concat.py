@@ -1,17 +1,24 @@
-"""Join generated segments into one lossless intermediate, dropping repeated boundary frames.
+"""Join generated segments: decide once how they join, then render that join.
 
-Every segment is normalised inside one ffmpeg call (frame rate, letterbox to the output size,
-square pixels, BT.709 yuv420p; audio 48 kHz stereo, silence where a segment has none) and cut
-to an exact number of frames and samples, so audio and video stay aligned across the joins.
-Where the motion jumps at a join, the pictures crossfade over a few frames centred on it (the
-last picture of one segment held into the next's first one held back): no frame is added or
-removed and the audio still cuts at the join. The result is H.264 ``-qp 0`` plus PCM in
-Matroska: the final render stays the only lossy encode.
+:func:`plan_concat` probes the segments and decides the join: the duplicated frames at each
+boundary (measured, see :mod:`ugen.media.boundary`), the joins that get a short crossfade,
+and how each segment is normalised (frame rate, letterbox to the output size, square pixels,
+BT.709 yuv420p) and cut to an exact number of frames and samples, so audio and video stay
+aligned across the joins. A crossfade spans a few frames centred on the join (the last
+picture of one segment held into the next's first one held back): no frame is added or
+removed and the audio still cuts at the join. The final render draws the pictures straight
+from the segments by the plan (:mod:`ugen.media.render`); :func:`join_audio` joins their
+sound on the same timeline. :func:`concat_segments` writes the join as a lossless
+intermediate (H.264 ``-qp 0`` plus PCM in Matroska), as jobs planned before plans existed
+were rendered.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from itertools import accumulate, pairwise
 from pathlib import Path
@@ -23,9 +30,12 @@ from ugen.media.boundary import (
     MAX_BOUNDARY_FRAMES,
     TAIL_FRAMES,
     Frames,
+    SegmentEnds,
     analysis_size,
     count_duplicates,
     read_gray_frames,
+    tail_start,
+    tail_window,
     transition_frames,
 )
 from ugen.media.encode import AUDIO_RATE, lossless_video_args, pcm_args
@@ -38,7 +48,7 @@ from ugen.media.errors import (
 )
 from ugen.media.files import atomic_output
 from ugen.media.filters import chain, normalise_yuv420p
-from ugen.media.probe import MediaInfo, probe
+from ugen.media.probe import MediaInfo, VideoStream, probe
 from ugen.media.runner import run_ffmpeg
 
 
@@ -76,6 +86,11 @@ class SegmentPlan:
     blend_frames: int = 0
     pix_fmt: str | None = None
     color_space: str | None = None
+    stream: str | None = None
+    """What the decoder sees of this input (codec, size, pixel aspect, pixel format, matrix,
+    frame rate, stream layout) when it is at the output's constant frame rate, so that every
+    decoded frame is one output frame; None otherwise. Inputs that share one ``stream`` can
+    be decoded as a single stream (:func:`stream_join`)."""
 
 
 DECODE_THREADS = 1
@@ -85,6 +100,11 @@ reaches it, so memory grows with the segment count; one thread each keeps that g
 (about 28 MB per 1080x1920 segment instead of 47 with automatic threads on two cores). The
 final render does not join this way: it runs one decoder process at a time
 (:mod:`ugen.media.feed`)."""
+
+
+ANALYSIS_PROCESSES = max(1, min(8, os.cpu_count() or 1))
+"""ffprobe and ffmpeg processes planning a join at once: reading the last frames of a segment
+decodes it from its last keyframe, often the whole segment, so the reads spread over cores."""
 
 
 def _samples(frames: int, fps: int) -> int:
@@ -220,9 +240,12 @@ def _probe_segment(i: int, path: Path) -> MediaInfo:
 
 
 def _read(i: int, path: Path, size: tuple[int, int], *, head: int | None = None,
-          tail_s: float | None = None) -> Frames:
+          tail_of: VideoStream | None = None) -> Frames:
+    """The first ``head`` frames, or the last frames of the pictures ``tail_of`` describes."""
+    tail = ({} if tail_of is None
+            else {"start_s": tail_start(tail_of), "tail_s": tail_window(tail_of)})
     try:
-        frames = read_gray_frames(path, size=size, head=head, tail_s=tail_s)
+        frames = read_gray_frames(path, size=size, head=head, **tail)
     except FFmpegError as err:
         raise InvalidSegmentError(i, path, f"cannot be decoded: {err.stderr_tail[-400:]}") from err
     if len(frames) == 0:
@@ -230,19 +253,52 @@ def _read(i: int, path: Path, size: tuple[int, int], *, head: int | None = None,
     return frames
 
 
-def _boundaries(infos: list[MediaInfo], size: tuple[int, int]) -> list[tuple[int, int]]:
+def read_segment_ends(index: int, path: Path, *, width: int, height: int) -> SegmentEnds:
+    """The first and last frames of segment ``index`` as its joins are judged on, for an
+    output of ``width``×``height``.
+
+    Raises:
+        InvalidSegmentError: the segment is unreadable or undecodable (index and path).
+    """
+    info = _probe_segment(index, path)
+    assert info.video is not None
+    size = analysis_size(width, height)
+    return SegmentEnds(head=_read(index, path, size, head=HEAD_FRAMES),
+                       tail=_read(index, path, size, tail_of=info.video))
+
+
+def _boundaries(infos: list[MediaInfo], ends: Sequence[SegmentEnds | None],
+                size: tuple[int, int], pool: ThreadPoolExecutor) -> list[tuple[int, int]]:
     """For each segment after the first: its duplicated head frames, and the crossfade its
-    join with the previous segment needs."""
+    join with the previous segment needs. Frames not in ``ends`` are read in ``pool``."""
+    def head_of(i: int) -> Future[Frames]:
+        known = ends[i]
+        if known is not None:
+            return _done(known.head)
+        return pool.submit(_read, i, infos[i].path, size, head=HEAD_FRAMES)
+
+    def tail_of(i: int) -> Future[Frames]:
+        known, video = ends[i], infos[i].video
+        if known is not None:
+            return _done(known.tail)
+        assert video is not None
+        return pool.submit(_read, i, infos[i].path, size, tail_of=video)
+
+    reads = [(tail_of(i - 1), head_of(i)) for i in range(1, len(infos))]
     found: list[tuple[int, int]] = []
-    for i in range(1, len(infos)):
-        prev, cur = infos[i - 1], infos[i]
-        assert prev.video is not None and cur.video is not None and cur.video.frames
-        tail = _read(i - 1, prev.path, size, tail_s=max(0.5, (TAIL_FRAMES + 2) / prev.video.fps))
-        limit = min(MAX_BOUNDARY_FRAMES, cur.video.frames - 1)
-        head = _read(i, cur.path, size, head=HEAD_FRAMES)
-        skip = count_duplicates(tail[-TAIL_FRAMES:], head, limit=limit)
-        found.append((skip, transition_frames(tail[-TAIL_FRAMES:], head[skip:])))
+    for i, (tail_read, head_read) in enumerate(reads, start=1):
+        cur = infos[i]
+        assert cur.video is not None and cur.video.frames
+        tail, head = tail_read.result()[-TAIL_FRAMES:], head_read.result()
+        skip = count_duplicates(tail, head, limit=min(MAX_BOUNDARY_FRAMES, cur.video.frames - 1))
+        found.append((skip, transition_frames(tail, head[skip:])))
     return found
+
+
+def _done(frames: Frames) -> Future[Frames]:
+    future: Future[Frames] = Future()
+    future.set_result(frames)
+    return future
 
 
 def _plan(info: MediaInfo, skip: int, fps: int, blend: int = 0) -> SegmentPlan:
@@ -252,8 +308,18 @@ def _plan(info: MediaInfo, skip: int, fps: int, blend: int = 0) -> SegmentPlan:
     return SegmentPlan(
         path=info.path, has_audio=info.audio is not None, skip_frames=skip,
         skip_s=skip / src_fps, out_frames=max(1, round(kept * fps / src_fps)), blend_frames=blend,
-        **_source_format(info),
+        stream=_stream(info, fps), **_source_format(info),
     )
+
+
+def _stream(info: MediaInfo, fps: int) -> str | None:
+    video = info.video
+    if (video is None or not video.frames or abs(video.fps - fps) > 1e-6
+            or abs(video.rate - video.fps) > 1e-6):
+        return None
+    return "|".join([video.codec, f"{video.width}x{video.height}", str(video.sample_aspect),
+                     str(video.pix_fmt), str(video.color_space), f"{fps}", str(video.index),
+                     ",".join(info.layout)])
 
 
 def _source_format(info: MediaInfo) -> dict[str, str | None]:
@@ -334,22 +400,73 @@ class ConcatPlan:
                    fps=data["fps"], dropped_boundary_frames=tuple(data["dropped_boundary_frames"]))
 
 
-def plan_concat(segments: list[Path], *, width: int, height: int, fps: int) -> ConcatPlan:
+def plan_concat(segments: list[Path], *, width: int, height: int, fps: int,
+                ends: Sequence[SegmentEnds | None] = ()) -> ConcatPlan:
     """Probe ``segments`` and decide the join: duplicated boundary frames, crossfades.
 
-    Only a few frames on each side of every join are decoded.
+    ``ends`` holds each segment's first and last frames where they were read already
+    (:func:`read_segment_ends`, at this output size); the rest are read here.
+
+    Only a few frames on each side of every join are kept; the probes and reads run
+    :data:`ANALYSIS_PROCESSES` at a time.
 
     Raises:
         InvalidSegmentError: a segment is missing, unreadable or undecodable (index and path).
     """
     if not segments:
         raise ValueError("a concat plan needs at least one segment")
-    infos = [_probe_segment(i, p) for i, p in enumerate(segments)]
-    found = [(0, 0), *_boundaries(infos, analysis_size(width, height))]
+    if len(ends) > len(segments):
+        raise ValueError("more segment ends than segments")
+    pool = ThreadPoolExecutor(ANALYSIS_PROCESSES, thread_name_prefix="ugen-concat")
+    try:
+        infos = list(pool.map(_probe_segment, range(len(segments)), segments))
+        known = [*ends, *[None] * (len(segments) - len(ends))]
+        found = [(0, 0), *_boundaries(infos, known, analysis_size(width, height), pool)]
+    finally:  # on an error, reads not yet started are dropped
+        pool.shutdown(wait=True, cancel_futures=True)
     plans = _fit_blends([_plan(info, skip, fps, blend)
                          for info, (skip, blend) in zip(infos, found, strict=True)])
     return ConcatPlan(segments=tuple(plans), width=width, height=height, fps=fps,
                       dropped_boundary_frames=tuple(skip for skip, _ in found[1:]))
+
+
+def stream_join(plan: ConcatPlan) -> list[str] | None:
+    """The filters turning ``plan``'s segments, decoded one after another as a single stream
+    (FFmpeg's concat demuxer), into its frames; None where that cannot give them exactly.
+
+    It can where no join is crossfaded and every segment has the same :attr:`SegmentPlan.stream`
+    (the same format at the output's constant frame rate): each decoded frame is then one
+    output frame, the duplicated boundary frames are dropped by their place in the stream and
+    the frames are timed by their count. The segments' own timestamps are not used, so a
+    segment whose sound runs longer than its pictures leaves no gap. Should a segment decode
+    to another number of frames than it declares, the result has the wrong length: check it.
+    """
+    first = plan.segments[0]
+    if first.stream is None or any(seg.blend_frames or seg.stream != first.stream
+                                   for seg in plan.segments):
+        return None
+    dropped, start = [], 0
+    for seg in plan.segments:
+        if seg.skip_frames:
+            dropped.append(f"between(n,{start},{start + seg.skip_frames - 1})")
+        start += seg.skip_frames + seg.out_frames
+    keep = [f"select='not({'+'.join(dropped)})'"] if dropped else []
+    return [*keep, f"setpts=N/({plan.fps}*TB)",
+            *normalise_yuv420p(plan.width, plan.height, pix_fmt=first.pix_fmt,
+                               color_space=first.color_space)]
+
+
+def concat_list(paths: Sequence[Path]) -> str:
+    """The concat demuxer's list of ``paths`` (absolute, quoted for its syntax).
+
+    Raises:
+        ValueError: a path with a line break (the list has one entry per line).
+    """
+    def quoted(path: Path) -> str:
+        if "\n" in str(path) or "\r" in str(path):
+            raise ValueError(f"cannot list a path with a line break: {path!r}")
+        return "'" + str(path.resolve()).replace("'", "'\\''") + "'"
+    return "".join(f"file {quoted(path)}\n" for path in paths)
 
 
 def join_audio(plan: ConcatPlan, out: Path) -> Path:

@@ -114,6 +114,10 @@ class _Decoder:
 def feed_frames(plan: ConcatPlan, sink: int, group: ProcessGroup) -> None:
     """Write every frame of ``plan``, in order and crossfaded where planned, to ``sink``.
 
+    The next segment's decoder starts while this one is read, so the encoder never waits for
+    a decoder to start; it stops after its first frame or two, blocked on its pipe, so no more
+    than two decoders hold memory.
+
     Args:
         plan: the join (its segments, output size and rate).
         sink: a pipe's write end (the encoder's stdin).
@@ -130,8 +134,11 @@ def feed_frames(plan: ConcatPlan, sink: int, group: ProcessGroup) -> None:
     check_blends(segments)
     geometry = {"width": plan.width, "height": plan.height, "fps": plan.fps}
     pending: list[bytes] = []  # the last frames so far, held for the next crossfade
+    following = _Decoder(group, 0, segments[0], **geometry)
     for i, seg in enumerate(segments):
-        decoder = _Decoder(group, i, seg, **geometry)
+        decoder = following
+        if i + 1 < len(segments):  # started now, so it is ready when this one ends
+            following = _Decoder(group, i + 1, segments[i + 1], **geometry)
         keep = segments[i + 1].blend_frames // 2 if i + 1 < len(segments) else 0
         fresh = seg.out_frames
         if seg.blend_frames:

@@ -1,4 +1,4 @@
-"""Measure audio: EBU R128 loudness (ebur128), loudnorm's first pass, and windowed volume.
+"""Measure audio: EBU R128 loudness (ebur128) and windowed volume.
 
 These filters report in FFmpeg's log at ``info`` level, so they run with ``loglevel="info"``
 and their reports are parsed from stderr.
@@ -6,7 +6,6 @@ and their reports are parsed from stderr.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -26,17 +25,6 @@ class Loudness:
     integrated_lufs: float
     true_peak_dbtp: float
     lra: float
-
-
-@dataclass(frozen=True)
-class LoudnormStats:
-    """loudnorm's first-pass measurement, fed back into its second pass."""
-
-    input_i: float
-    input_tp: float
-    input_lra: float
-    input_thresh: float
-    target_offset: float
 
 
 def _number(text: str) -> float:
@@ -68,43 +56,6 @@ def measure_loudness(path: Path) -> Loudness:
     log = run_ffmpeg(["-i", str(path), "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=verbose",
                       "-f", "null", "-"], loglevel="info", timeout=300)
     return parse_ebur128_summary(log, source=path.name)
-
-
-def loudnorm_filter(target_lufs: float, true_peak_db: float, lra: float = 11.0,
-                    measured: LoudnormStats | None = None) -> str:
-    """loudnorm for pass 1 (``measured=None``: print JSON) or pass 2 (linear, measured values)."""
-    base = f"loudnorm=I={target_lufs:g}:TP={true_peak_db:g}:LRA={lra:g}"
-    if measured is None:
-        return f"{base}:print_format=json"
-    m = measured
-    return (f"{base}:measured_I={m.input_i:.2f}:measured_TP={m.input_tp:.2f}"
-            f":measured_LRA={m.input_lra:.2f}:measured_thresh={m.input_thresh:.2f}"
-            f":offset={m.target_offset:.2f}:linear=true:print_format=summary")
-
-
-def parse_loudnorm_json(log: str) -> LoudnormStats:
-    """The JSON object loudnorm prints after pass 1.
-
-    Raises:
-        InvalidMediaError: no JSON found.
-    """
-    start, end = log.rfind("{"), log.rfind("}")
-    if start < 0 or end < start:
-        raise InvalidMediaError(f"loudnorm printed no measurement: {log[-300:]}")
-    data = json.loads(log[start:end + 1])
-    return LoudnormStats(
-        input_i=_number(data["input_i"]), input_tp=_number(data["input_tp"]),
-        input_lra=_number(data["input_lra"]), input_thresh=_number(data["input_thresh"]),
-        target_offset=_number(data["target_offset"]),
-    )
-
-
-def measure_loudnorm(path: Path, *, target_lufs: float, true_peak_db: float) -> LoudnormStats:
-    """Run loudnorm's analysis pass over ``path``."""
-    log = run_ffmpeg(["-i", str(path), "-map", "0:a:0",
-                      "-af", loudnorm_filter(target_lufs, true_peak_db), "-f", "null", "-"],
-                     loglevel="info", timeout=300)
-    return parse_loudnorm_json(log)
 
 
 def mean_volume_db(path: Path, start_s: float, end_s: float) -> float:

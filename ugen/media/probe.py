@@ -25,6 +25,11 @@ class VideoStream:
     color_space: str | None
     color_primaries: str | None
     color_transfer: str | None
+    index: int = 0
+    """The stream's index in the file."""
+    rate: float = 0.0
+    """``r_frame_rate``: equal to :attr:`fps` (the average) for a constant frame rate."""
+    sample_aspect: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class MediaInfo:
     size_bytes: int
     video: VideoStream | None
     audio: AudioStream | None
+    layout: tuple[str, ...] = ()
+    """Every stream's type (``video``, ``audio``, ...), in the file's order."""
 
 
 def _fps(rate: str | None) -> float:
@@ -94,6 +101,9 @@ def probe(path: Path, *, count_frames: bool = False) -> MediaInfo:
                 color_space=s.get("color_space"),
                 color_primaries=s.get("color_primaries"),
                 color_transfer=s.get("color_transfer"),
+                index=int(s.get("index", 0)),
+                rate=_fps(s.get("r_frame_rate")),
+                sample_aspect=s.get("sample_aspect_ratio"),
             )
         elif s.get("codec_type") == "audio" and audio is None:
             audio = AudioStream(
@@ -112,4 +122,5 @@ def probe(path: Path, *, count_frames: bool = False) -> MediaInfo:
         size_bytes=int(fmt.get("size", 0) or 0),
         video=video,
         audio=audio,
+        layout=tuple(str(s.get("codec_type", "")) for s in data["streams"]),
     )

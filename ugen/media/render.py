@@ -1,8 +1,10 @@
 """The final render: the one lossy encode, with burnt-in captions, plus the poster frame.
 
-The pictures come from the lossless intermediate, or straight from the segments by their
-:class:`~ugen.media.concat.ConcatPlan`: decoded one segment at a time by the same normalising
-filters and fed to the encoder as raw frames (:mod:`ugen.media.feed`), so the segments are
+The pictures come straight from the segments by their :class:`~ugen.media.concat.ConcatPlan`
+(or, for jobs planned before plans existed, from the lossless intermediate): segments of one
+format are decoded as a single stream inside the encoding process (the concat demuxer, one
+decoder at a time); others are decoded one segment at a time by the same normalising filters
+and fed to the encoder as raw frames (:mod:`ugen.media.feed`). Either way the segments are
 decoded once, the join is never encoded on its own, and memory does not grow with the length.
 
 Subtitles are drawn on RGB frames (libass colours are RGB; drawing on YUV would use the wrong
@@ -15,12 +17,13 @@ on ``-shortest``.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from ugen.core.config import get_settings
-from ugen.media.concat import ConcatPlan
+from ugen.core.config import Settings, get_settings
+from ugen.media.concat import ConcatPlan, concat_list, stream_join
 from ugen.media.encode import AUDIO_RATE, BT709_TAGS, aac_args, x264_args
-from ugen.media.errors import InvalidMediaError
+from ugen.media.errors import FFmpegError, FFmpegTimeout, InvalidMediaError
 from ugen.media.feed import encode_fed
 from ugen.media.files import atomic_output, temp_sibling
 from ugen.media.filters import chain, filter_value, fit_and_pad, rgb_to_bt709
@@ -29,9 +32,12 @@ from ugen.media.runner import ffmpeg_argv, run_ffmpeg
 from ugen.media.subtitle_colours import for_bt709_frames
 from ugen.media.verify import verify_output
 
+log = logging.getLogger(__name__)
+
 __all__ = [
     "build_plan_render_args",
     "build_render_args",
+    "build_stream_render_args",
     "extract_poster",
     "render_final",
     "render_plan",
@@ -108,9 +114,40 @@ def build_plan_render_args(
     ]
 
 
+def build_stream_render_args(
+    plan: ConcatPlan, segments_list: Path, audio: Path, out: Path, *, preset: str, crf: int,
+    threads: int = 0, subtitles: Path | None = None, fonts_dir: Path | None = None,
+) -> list[str] | None:
+    """ffmpeg args (no binary) for the final encode of ``plan`` with its segments decoded as one
+    stream by the concat demuxer from ``segments_list`` (:func:`ugen.media.concat.concat_list`),
+    in this one process; None where the plan's segments cannot be joined so
+    (:func:`ugen.media.concat.stream_join`). Subtitles and sound as
+    :func:`build_plan_render_args`.
+    """
+    join = stream_join(plan)
+    if join is None:
+        return None
+    vf = join if subtitles is None else [*join, subtitles_filter(subtitles, fonts_dir)]
+    af = _exact_audio(plan.frame_count, plan.fps)
+    graph = [f"[0:v:0]{chain(vf)}[v]", f"[1:a:0]{chain(af)}[a]"]
+    return [
+        "-f", "concat", "-safe", "0", "-i", str(segments_list), "-i", str(audio),
+        "-filter_complex", ";".join(graph), "-map", "[v]", "-map", "[a]",
+        *x264_args(preset=preset, crf=crf, fps=plan.fps, threads=threads), *aac_args(),
+        "-movflags", "+faststart", "-f", "mp4", str(out),
+    ]
+
+
 def render_plan(plan: ConcatPlan, audio: Path, out: Path, *, subtitles: Path | None = None,
                 fonts_dir: Path | None = None) -> Path:
     """Encode the deliverable MP4 (as :func:`render_final`) straight from the segments.
+
+    Segments of one format at the output's frame rate with no crossfade (segments of one
+    model, the usual case) are decoded as a single stream inside the encoding process; the
+    output must then have exactly the plan's frame count. Otherwise, or where that fails, each
+    segment is decoded by a process of its own and fed to the encoder as raw frames
+    (:mod:`ugen.media.feed`), which names a segment that does not decode as planned. Both
+    give the same pictures, and memory does not grow with the length either way.
 
     Raises:
         InvalidSegmentError: a segment failed to decode (index and path).
@@ -118,21 +155,48 @@ def render_plan(plan: ConcatPlan, audio: Path, out: Path, *, subtitles: Path | N
         FFmpegTimeout: the render ran past ``settings.ffmpeg_timeout_s``.
     """
     settings = get_settings()
-    script = None
+    script = listed = None
     if subtitles is not None:  # colours rewritten for drawing on the BT.709 frames
         script = temp_sibling(out.with_suffix(".ass"))
         script.write_text(for_bt709_frames(subtitles.read_text(encoding="utf-8-sig")),
                           encoding="utf-8")
+    preset, crf, threads = settings.x264_preset, settings.x264_crf, settings.ffmpeg_threads
     try:
         with atomic_output(out) as tmp:
-            argv = ffmpeg_argv(build_plan_render_args(
-                plan, audio, tmp, preset=settings.x264_preset, crf=settings.x264_crf,
-                threads=settings.ffmpeg_threads, subtitles=script, fonts_dir=fonts_dir))
-            encode_fed(argv, plan, timeout=settings.ffmpeg_timeout_s)
+            listed = temp_sibling(out.with_suffix(".txt"))
+            listed.write_text(concat_list([seg.path for seg in plan.segments]), encoding="utf-8")
+            args = build_stream_render_args(plan, listed, audio, tmp, preset=preset, crf=crf,
+                                            threads=threads, subtitles=script,
+                                            fonts_dir=fonts_dir)
+            if args is None or not _rendered_as_one_stream(args, plan, tmp, settings):
+                argv = ffmpeg_argv(build_plan_render_args(
+                    plan, audio, tmp, preset=preset, crf=crf, threads=threads,
+                    subtitles=script, fonts_dir=fonts_dir))
+                encode_fed(argv, plan, timeout=settings.ffmpeg_timeout_s)
     finally:
-        if script is not None:
-            script.unlink(missing_ok=True)
+        for temp in (script, listed):
+            if temp is not None:
+                temp.unlink(missing_ok=True)
     return out
+
+
+def _rendered_as_one_stream(args: list[str], plan: ConcatPlan, out: Path,
+                            settings: Settings) -> bool:
+    """Run the single-stream render; False (with a warning) where it failed or gave another
+    number of frames than planned, for the caller to render frame by frame instead."""
+    try:
+        run_ffmpeg(args, timeout=settings.ffmpeg_timeout_s)
+        video = probe(out).video
+    except (FFmpegError, InvalidMediaError) as err:
+        if isinstance(err, FFmpegTimeout):
+            raise
+        log.warning("single-stream render failed, decoding segment by segment: %s", err)
+        return False
+    if video is None or video.frames != plan.frame_count:
+        log.warning("single-stream render gave %s frames of %d, decoding segment by segment",
+                    None if video is None else video.frames, plan.frame_count)
+        return False
+    return True
 
 
 def _frame_count(info: MediaInfo, fps: int) -> int:

@@ -1,6 +1,8 @@
 """Stage 4, ``concat``: how the segments join, decided once, and their own audio joined.
 
-The join (duplicated boundary frames dropped, crossfades where the motion jumps) is kept as a
+The join (duplicated boundary frames dropped, crossfades where the motion jumps) is judged on
+each segment's first and last frames, read when ``generation`` accepted the segment (read
+here only where they are missing or no longer match the segment). It is kept as a
 :class:`~ugen.media.concat.ConcatPlan` whose segments are named by their store keys; the
 `complete` stage renders the pictures straight from the segments by it, so they are decoded
 once and encoded once. The segments' own audio is joined on the same timeline now, for the
@@ -13,6 +15,7 @@ from typing import Any
 
 from dbos import DBOS
 
+from ugen.media.boundary import SegmentEnds, analysis_size
 from ugen.media.concat import join_audio, plan_concat
 from ugen.pipeline.context import JobContext
 
@@ -22,10 +25,15 @@ def concat_step(job_id: str, run_number: int) -> dict[str, Any]:
     ctx = JobContext(job_id, run_number)
     ctx.check_not_cancelled()
     opts = ctx.options
-    keys: list[str] = ctx.outputs("generation")["segments"]
+    generation = ctx.outputs("generation")
+    keys: list[str] = generation["segments"]
     width, height = opts.output_size
-    plan = plan_concat([ctx.path(key) for key in keys], width=width, height=height,
-                       fps=opts.model.fps)
+    paths = [ctx.path(key) for key in keys]
+    size = analysis_size(width, height)
+    ends = [None if key is None else SegmentEnds.load(ctx.path(key), source=path, size=size)
+            for key, path in zip(generation.get("segment_ends", [None] * len(keys)), paths,
+                                 strict=True)]
+    plan = plan_concat(paths, width=width, height=height, fps=opts.model.fps, ends=ends)
     audio = ctx.key("concat/audio.wav")
     with ctx.store.writing(audio) as tmp:
         join_audio(plan, tmp)

@@ -14,6 +14,7 @@ from typing import Any
 
 from dbos import DBOS, WorkflowHandle
 
+from ugen.media.concat import read_segment_ends
 from ugen.pipeline.agents import load_script
 from ugen.pipeline.context import JobContext
 from ugen.pipeline.init import attempt_seed, judge_keyframe, make_keyframe, qa_event, rejection
@@ -35,6 +36,10 @@ MAX_SUBMISSIONS = 3
 
 def segment_name(index: int) -> str:
     return f"segments/seg_{index:02d}.mp4"
+
+
+def segment_ends_name(index: int) -> str:
+    return f"segments/seg_{index:02d}.ends.npz"
 
 
 @DBOS.step()
@@ -146,6 +151,20 @@ def segment_qa_step(job_id: str, run_number: int, index: int, attempt: int,
     return verdict
 
 
+@DBOS.step()
+def segment_ends_step(job_id: str, run_number: int, index: int, key: str) -> str:
+    """Read the accepted segment's first and last frames for ``concat`` now, while other
+    segments are still being made (reading the last frames decodes most of a segment)."""
+    ctx = JobContext(job_id, run_number)
+    width, height = ctx.options.output_size
+    path = ctx.path(key)
+    ends = read_segment_ends(index, path, width=width, height=height)
+    ends_key = ctx.key(segment_ends_name(index))
+    with ctx.store.writing(ends_key) as tmp:
+        ends.save(tmp, source=path)
+    return ends_key
+
+
 def _render(job_id: str, run_number: int, index: int, keyframes: list[str],
             attempt: int) -> str:
     """One render attempt at the vendor: submit once, then poll until the vendor is done.
@@ -205,7 +224,8 @@ def segment_workflow(job_id: str, run_number: int, index: int,
             key = _render(*args)
         verdict = segment_qa_step(job_id, run_number, index, attempt, keyframes, key)
         if verdict["passed"]:
-            return {"key": key, "qa": verdict, "attempts": attempt + 1}
+            ends = segment_ends_step(job_id, run_number, index, key)
+            return {"key": key, "ends": ends, "qa": verdict, "attempts": attempt + 1}
     raise rejection(f"segment {index}", retries + 1, verdict)
 
 
@@ -256,6 +276,7 @@ def run_generation(job_id: str, run_number: int) -> dict[str, Any]:
     overlap = ctx.settings.generation_schedule == "overlap"
     keyframes: dict[int, str] = {0: ctx.outputs("init")["anchor"]}
     segments: dict[int, str] = {}
+    ends: dict[int, str] = {}
     qa: dict[str, Any] = {}
     pending: dict[str, tuple[str, int, WorkflowHandle[dict[str, Any]]]] = {}
     for index in range(1, n + 1):
@@ -270,7 +291,7 @@ def run_generation(job_id: str, run_number: int) -> dict[str, Any]:
             "score": result["qa"]["score"], "passed": result["qa"]["passed"],
             "categories": result["qa"]["categories"], "attempts": result["attempts"]}
         if kind == "segment":
-            segments[index] = result["key"]
+            segments[index], ends[index] = result["key"], result["ends"]
             continue
         keyframes[index] = result["key"]
         if not overlap and len(keyframes) <= n:
@@ -282,4 +303,5 @@ def run_generation(job_id: str, run_number: int) -> dict[str, Any]:
                 h = _start_segment(ctx, seg, pair)
                 pending[h.workflow_id] = ("segment", seg, h)
     return {"keyframes": [keyframes[i] for i in range(n + 1)],
-            "segments": [segments[i] for i in range(n)], "qa": dict(sorted(qa.items()))}
+            "segments": [segments[i] for i in range(n)],
+            "segment_ends": [ends[i] for i in range(n)], "qa": dict(sorted(qa.items()))}

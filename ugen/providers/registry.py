@@ -32,8 +32,8 @@ class ProviderSet:
     keyframe_judge: KeyframeJudge
     segment_judge: SegmentJudge
     speech_converter: SpeechConverter | None = None
-    """A vendor voice changer applied to the persona's speech (None: the offline voice is
-    already spoken in the selected voice)."""
+    """A vendor voice changer for the persona's speech (None: the voice provider's own
+    offline converter changes it)."""
 
 
 _lock = threading.Lock()
