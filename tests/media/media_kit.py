@@ -46,6 +46,12 @@ def decode_gray(path: Path, *, size: tuple[int, int] = (W, H)) -> npt.NDArray[np
     return np.frombuffer(out, np.uint8).reshape(-1, h, w).astype(np.float32)
 
 
+def silence(path: Path, seconds: float) -> Path:
+    """A silent 48 kHz stereo file of ``seconds`` (a soundtrack for render tests)."""
+    run_ffmpeg(["-f", "lavfi", "-i", f"anullsrc=r=48000:cl=stereo:d={seconds}", str(path)])
+    return path
+
+
 def decode_audio(path: Path, *, channels: int = 1) -> npt.NDArray[np.float32]:
     """The first audio stream as float samples at 48 kHz, shape (n, channels)."""
     out, _ = run_capture(ffmpeg_argv(["-i", str(path), "-map", "0:a:0", "-f", "f32le",

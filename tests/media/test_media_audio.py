@@ -173,3 +173,29 @@ def test_mean_volume_db_window_separates_tone_and_silence(tmp_path: Path) -> Non
     # sine amplitude 1/8: RMS = 1/8/sqrt(2) = -21.1 dBFS
     assert mean_volume_db(track, 1.2, 1.8) == pytest.approx(-21.1, abs=0.3)
     assert mean_volume_db(track, 0.1, 0.9) < -85
+
+
+def test_mix_voice_and_music_peaky_voice_limited_and_still_on_target(tmp_path: Path) -> None:
+    """Clicks far louder than their surroundings (a crest factor no gain alone can fit under
+    −1 dBTP at −14 LUFS): the limiter holds the peaks and the gain makes up the loudness."""
+    peaky = _lavfi(tmp_path / "peaky.wav",
+                   "aevalsrc='0.02*sin(2*PI*300*t)+0.9*lt(mod(t,0.25),0.002)':s=48000:d=6")
+    before = measure_loudness(peaky)
+    assert before.true_peak_dbtp - before.integrated_lufs > 20  # peaks far above loudness
+    out = mix_voice_and_music(peaky, None, duration_s=6.0, out=tmp_path / "mix.wav")
+    loud = measure_loudness(out)
+    assert loud.integrated_lufs == pytest.approx(-14.0, abs=0.5)
+    assert loud.true_peak_dbtp <= -1.0
+    assert len(decode_audio(out, channels=2)) == 6 * RATE
+
+
+def test_mix_voice_and_music_unlimited_mix_lands_exactly(voice_track: Path,
+                                                         tmp_path: Path) -> None:
+    """Where the gain alone keeps the peaks under the ceiling, no limiter runs: the mix is
+    the measured gain, landing on the target to the meter's tenth."""
+    gentle = tmp_path / "gentle.wav"
+    run_ffmpeg(["-i", str(voice_track), "-af", "volume=-10dB", str(gentle)])
+    out = mix_voice_and_music(gentle, None, duration_s=7.5, out=tmp_path / "mix.wav")
+    loud = measure_loudness(out)
+    assert loud.integrated_lufs == pytest.approx(-14.0, abs=0.1)
+    assert loud.true_peak_dbtp <= -1.0

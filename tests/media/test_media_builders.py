@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from ugen.media.audio import finish_args, premix_args, timeline_args
+from ugen.media.audio import (
+    LOUDNESS_TOLERANCE_LU,
+    finish_args,
+    premix_args,
+    search_limited_gain,
+    timeline_args,
+)
 from ugen.media.boundary import count_duplicates, duplicate_threshold
 from ugen.media.concat import SegmentPlan, build_concat_args
 from ugen.media.encode import aac_args, x264_args
@@ -218,3 +225,21 @@ def test_parse_ebur128_summary_values() -> None:
         parse_ebur128_summary("no summary here")
 
 
+
+
+@pytest.mark.parametrize(("curve", "most"), [
+    (lambda g: -21.4 + g, 2),                            # no limiting left: one step lands
+    (lambda g: -21.4 + 0.3 * g + 0.02 * g * g, 6),       # the limiter fights back harder
+    (lambda g: -21.4 + 0.9 * g - 0.01 * g * g, 4),       # and less as the gain rises
+])
+def test_limited_mix_gain_search_lands_within_the_tolerance(
+        curve: Callable[[float], float], most: int) -> None:
+    tried: list[float] = []
+
+    def finish(gain: float) -> float:
+        tried.append(gain)
+        return -14.0 - curve(gain)
+
+    search_limited_gain(finish, 0.0, -14.0 - curve(0.0))
+    assert abs(-14.0 - curve(tried[-1])) <= LOUDNESS_TOLERANCE_LU
+    assert len(tried) + 1 <= most

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from media_kit import FAST_H264, decode_audio, processes_mentioning
+from media_kit import FAST_H264, decode_audio, decode_gray, processes_mentioning, silence
 
 from ugen.media.concat import ConcatPlan, SegmentPlan, concat_segments, join_audio, plan_concat
 from ugen.media.encode import BT709_TAGS
@@ -19,17 +19,11 @@ from ugen.media.feed import crossfade, decode_args, encode_fed, frame_bytes
 from ugen.media.filters import normalise_yuv420p
 from ugen.media.probe import probe
 from ugen.media.render import build_plan_render_args, render_plan, verify_output
-from ugen.media.runner import ffmpeg_argv, run_capture, run_ffmpeg
+from ugen.media.runner import ffmpeg_argv, run_ffmpeg
 
 W, H, FPS = 96, 170, 30
 SEG = 36
 """Source frames per segment."""
-
-
-def _gray(path: Path) -> np.ndarray:
-    out, _ = run_capture(ffmpeg_argv(["-i", str(path), "-map", "0:v:0", "-f", "rawvideo",
-                                      "-pix_fmt", "gray", "pipe:1"]))
-    return np.frombuffer(out, np.uint8).reshape(-1, H, W).astype(np.float32)
 
 
 def test_crossfade_weights_and_held_frames_as_xfade() -> None:
@@ -134,7 +128,7 @@ def test_render_plan_ten_segments_exact_joins_crossfade_and_lengths(truth: Path,
     assert info.audio is not None and info.audio.duration is not None
     assert abs(info.audio.duration - info.video.duration) <= 1 / FPS
     assert abs(len(decode_audio(out)) / 48000 - 12.0) <= 1 / FPS
-    frames, source = _gray(out), _gray(truth)
+    frames, source = decode_gray(out, size=(W, H)), decode_gray(truth, size=(W, H))
     # every frame around the plain joins shows the source frame of its index: the repeated
     # pictures were dropped, nothing is missing
     for join in (1, 2, 3, 4, 5, 8, 9):
@@ -143,7 +137,7 @@ def test_render_plan_ten_segments_exact_joins_crossfade_and_lengths(truth: Path,
             assert int(np.argmin(errors)) == 1 and errors[1] < 3, (join, k, errors)
     # into and out of the negated segment the pictures fade over four frames, centred on the
     # join; away from the fades they are the segment's own
-    negated = _gray(segments[6])
+    negated = decode_gray(segments[6], size=(W, H))
     steps = np.abs(np.diff(frames, axis=0)).mean(axis=(1, 2))
     jump = float(np.abs(negated[0] - source[SEG * 6 - 1]).mean())
     assert jump > 30
@@ -163,11 +157,6 @@ def _good_segments(tmp_path: Path, count: int, *, seconds: float = 0.5) -> list[
     return paths
 
 
-def _silence(path: Path, seconds: float) -> Path:
-    run_ffmpeg(["-f", "lavfi", "-i", f"anullsrc=r=48000:cl=stereo:d={seconds}", str(path)])
-    return path
-
-
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "short"])
 def test_render_plan_segment_broken_after_planning_named(tmp_path: Path, damage: str) -> None:
     segments = _good_segments(tmp_path, 4, seconds=1.5)
@@ -181,7 +170,7 @@ def test_render_plan_segment_broken_after_planning_named(tmp_path: Path, damage:
         _good_segments(tmp_path, 1, seconds=0.2)[0].replace(bad)
     out = tmp_path / "final.mp4"
     with pytest.raises(InvalidSegmentError) as caught:
-        render_plan(plan, _silence(tmp_path / "a.wav", 6.0), out)
+        render_plan(plan, silence(tmp_path / "a.wav", 6.0), out)
     assert caught.value.index == 2 and caught.value.path == bad
     assert f"segment 2 ({bad.name})" in str(caught.value)
     if damage == "short":
@@ -195,7 +184,7 @@ def test_encode_fed_timeout_ends_every_process(tmp_path: Path) -> None:
     plan = plan_concat(segments, width=W, height=H, fps=FPS)
     marker = f"ugen-feed-{uuid.uuid4().hex}"
     # an encoder reading at the real-time rate: four seconds of input, far past the deadline
-    argv = ffmpeg_argv(["-re", *build_plan_render_args(plan, _silence(tmp_path / "a.wav", 8.0),
+    argv = ffmpeg_argv(["-re", *build_plan_render_args(plan, silence(tmp_path / "a.wav", 8.0),
                                                        tmp_path / "o.mp4", preset="ultrafast",
                                                        crf=30)[:-1],
                         "-metadata", f"comment={marker}", str(tmp_path / "o.mp4")])
@@ -210,10 +199,10 @@ def test_render_plan_same_pictures_as_the_intermediate(truth: Path, tmp_path: Pa
     segments = [_segment(truth, tmp_path / f"s{i}.mp4", i, repeat=i == 1, negate=i == 2)
                 for i in range(3)]
     plan = plan_concat(segments, width=W, height=H, fps=FPS)
-    audio = _silence(tmp_path / "a.wav", 4.0)
-    direct = _gray(render_plan(plan, audio, tmp_path / "direct.mp4"))
-    joined = _gray(concat_segments(segments, tmp_path / "j.mkv", width=W, height=H,
-                                   fps=FPS).path)
+    audio = silence(tmp_path / "a.wav", 4.0)
+    direct = decode_gray(render_plan(plan, audio, tmp_path / "direct.mp4"), size=(W, H))
+    joined = decode_gray(concat_segments(segments, tmp_path / "j.mkv", width=W, height=H,
+                                         fps=FPS).path, size=(W, H))
     assert direct.shape == joined.shape == (3 * SEG, H, W)
     # the encode's loss only (the crossfade frames included)
     assert np.abs(direct - joined).mean(axis=(1, 2)).max() < 3

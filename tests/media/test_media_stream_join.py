@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from media_kit import FAST_H264
+from media_kit import FAST_H264, decode_gray, silence
 
 from ugen.media.concat import ConcatPlan, SegmentPlan, concat_list, plan_concat, stream_join
 from ugen.media.encode import BT709_TAGS
@@ -21,12 +21,6 @@ from ugen.media.runner import ffmpeg_argv, run_capture, run_ffmpeg
 
 W, H, FPS = 96, 170, 30
 SEG = 30
-
-
-def _gray(path: Path) -> np.ndarray:
-    out, _ = run_capture(ffmpeg_argv(["-i", str(path), "-map", "0:v:0", "-f", "rawvideo",
-                                      "-pix_fmt", "gray", "pipe:1"]))
-    return np.frombuffer(out, np.uint8).reshape(-1, H, W).astype(np.float32)
 
 
 @pytest.fixture(scope="module")
@@ -55,11 +49,6 @@ def _segment(truth: Path, out: Path, index: int, *, repeat: int = 0, fps: int = 
     run_ffmpeg(["-i", str(truth), "-f", "lavfi", "-i", tone, "-vf", vf, *FAST_H264,
                 "-pix_fmt", "yuv420p", *tags, "-c:a", "aac", "-ac", "2", str(out)])
     return out
-
-
-def _silence(path: Path, seconds: float) -> Path:
-    run_ffmpeg(["-f", "lavfi", "-i", f"anullsrc=r=48000:cl=stereo:d={seconds}", str(path)])
-    return path
 
 
 def _seg(**fields: object) -> SegmentPlan:
@@ -136,12 +125,12 @@ def test_render_plan_as_one_stream_same_frames_as_fed(truth: Path, tmp_path: Pat
     plan = plan_concat(segments, width=W, height=H, fps=FPS)
     assert plan.dropped_boundary_frames == (1, 2) and plan.frame_count == 3 * SEG
     assert stream_join(plan) is not None
-    audio = _silence(tmp_path / "a.wav", 3.0)
-    joined = _gray(render_plan(plan, audio, tmp_path / "one.mp4"))
+    audio = silence(tmp_path / "a.wav", 3.0)
+    joined = decode_gray(render_plan(plan, audio, tmp_path / "one.mp4"), size=(W, H))
     fed_out = tmp_path / "fed.mp4"
     encode_fed(ffmpeg_argv(build_plan_render_args(plan, audio, fed_out, preset="veryfast",
                                                   crf=20)), plan, timeout=120)
-    fed, source = _gray(fed_out), _gray(truth)
+    fed, source = decode_gray(fed_out, size=(W, H)), decode_gray(truth, size=(W, H))
     assert joined.shape == fed.shape == (3 * SEG, H, W)
     assert np.abs(joined - fed).mean(axis=(1, 2)).max() < 0.5  # the same pictures in
     for k in range(SEG - 2, 2 * SEG + 2):  # every frame shows the source frame of its index
@@ -156,7 +145,7 @@ def test_render_plan_mixed_rates_fed_frame_by_frame(truth: Path, tmp_path: Path)
                 _segment(truth, tmp_path / "s1.mp4", 1, fps=25)]
     plan = plan_concat(segments, width=W, height=H, fps=FPS)
     assert plan.segments[1].stream is None and stream_join(plan) is None
-    out = render_plan(plan, _silence(tmp_path / "a.wav", 2.0), tmp_path / "o.mp4")
+    out = render_plan(plan, silence(tmp_path / "a.wav", 2.0), tmp_path / "o.mp4")
     info = probe(out, count_frames=True)
     assert info.video is not None and info.video.frames == plan.frame_count
 
@@ -172,10 +161,10 @@ def test_render_plan_segment_shorter_than_declared_falls_back_to_the_feed(
     plan = replace(plan, segments=(plan.segments[0], short, plan.segments[2]))
     assert stream_join(plan) is not None
     with caplog.at_level(logging.WARNING, logger="ugen.media.render"):
-        out = render_plan(plan, _silence(tmp_path / "a.wav", 4.0), tmp_path / "o.mp4")
+        out = render_plan(plan, silence(tmp_path / "a.wav", 4.0), tmp_path / "o.mp4")
     assert "decoding segment by segment" in caplog.text
     info = probe(out, count_frames=True)
     assert info.video is not None and info.video.frames == plan.frame_count == 3 * SEG + 6
-    frames, source = _gray(out), _gray(truth)
+    frames, source = decode_gray(out, size=(W, H)), decode_gray(truth, size=(W, H))
     # the third segment starts where the plan put it, after the held frames
     assert np.abs(frames[2 * SEG + 6] - source[2 * SEG]).mean() < 3

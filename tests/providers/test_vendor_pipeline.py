@@ -10,6 +10,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,6 +96,18 @@ def test_kill_worker_mid_render_polls_same_kling_task(
     assert (usage["calls"], usage["units"], usage["providers"]) == (2, 6.0, ["kling"])
 
 
+def _one_veo_segment(settings: Settings, product_image: Path) -> dict[str, Any]:
+    """Run a one-segment veo3_fast job (8 s, 9:16) up to ``generation``; its view."""
+    start_worker(settings)
+    job_id = submit(settings, product_image, video_model="veo3_fast", segment_duration=8,
+                    segment_count=1, aspect_ratio="9:16", music_enabled=False,
+                    stop_at_stage="generation")
+    view = wait(settings, job_id)
+    assert view["status"] == "stopped", view["error_message"]
+    assert len(stage(view, "generation")["outputs"]["segments"]) == 1
+    return view
+
+
 def test_generate_segments_veo_adapter_selected_by_model(
     settings: Settings, product_image: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -102,16 +115,10 @@ def test_generate_segments_veo_adapter_selected_by_model(
     with LoopbackServer(fake.app) as server:
         monkeypatch.setenv("UGEN_VEO_API_KEY", VEO_KEY)
         monkeypatch.setenv("UGEN_VEO_BASE_URL", server.url)
-        start_worker(settings)
-        job_id = submit(settings, product_image, video_model="veo3_fast", segment_duration=8,
-                        segment_count=1, aspect_ratio="9:16", music_enabled=False,
-                        stop_at_stage="generation")
-        view = wait(settings, job_id)
-    assert view["status"] == "stopped", view["error_message"]
+        _one_veo_segment(settings, product_image)
     assert fake.submissions == 1
     (op,) = fake.operations.values()
     assert op.parameters["durationSeconds"] == 8 and op.parameters["aspectRatio"] == "9:16"
-    assert len(stage(view, "generation")["outputs"]["segments"]) == 1
 
 
 def test_generate_segments_veo_adc_gcs_output(settings: Settings, product_image: Path,
@@ -122,14 +129,8 @@ def test_generate_segments_veo_adc_gcs_output(settings: Settings, product_image:
     monkeypatch.setenv("UGEN_VEO_PROJECT", veo_adc.fake.project)
     monkeypatch.setenv("UGEN_VEO_BASE_URL", veo_adc.url)
     monkeypatch.setenv("UGEN_VEO_OUTPUT_GCS_URI", f"gs://{BUCKET}/jobs/")
-    start_worker(settings)
-    job_id = submit(settings, product_image, video_model="veo3_fast", segment_duration=8,
-                    segment_count=1, aspect_ratio="9:16", music_enabled=False,
-                    stop_at_stage="generation")
-    view = wait(settings, job_id)
-    assert view["status"] == "stopped", view["error_message"]
+    _one_veo_segment(settings, product_image)
     assert veo_adc.fake.submissions == 1
     (op,) = veo_adc.fake.operations.values()
     assert op.parameters["storageUri"] == f"gs://{BUCKET}/jobs/"
     assert [r["route"] for r in veo_adc.google.requests].count("media") == 1
-    assert len(stage(view, "generation")["outputs"]["segments"]) == 1
