@@ -38,6 +38,14 @@ def video_factory(tmp_path: Path) -> VideoFactory:
     return make
 
 
+def lossless_testsrc(path: Path, *, size: tuple[int, int], fps: int, seconds: float) -> Path:
+    """``seconds`` of testsrc2, losslessly coded at ``path``: frame k is the ground truth."""
+    w, h = size
+    run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size={w}x{h}:rate={fps}:duration={seconds}",
+                "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", str(path)])
+    return path
+
+
 def decode_gray(path: Path, *, size: tuple[int, int] = (W, H)) -> npt.NDArray[np.float32]:
     """All frames of ``path`` as luma planes, shape (n, h, w)."""
     w, h = size

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from media_kit import FAST_H264, FPS, H, VideoFactory, W, decode_audio, decode_gray
+from media_kit import (
+    FAST_H264,
+    FPS,
+    H,
+    VideoFactory,
+    W,
+    decode_audio,
+    decode_gray,
+    lossless_testsrc,
+)
 
 from ugen.media import concat as concat_module
 from ugen.media.boundary import HEAD_FRAMES, SegmentEnds, analysis_size
@@ -63,10 +72,8 @@ def test_concat_segments_landscape_and_anamorphic_letterboxed(make_video: VideoF
 @pytest.fixture(scope="module")
 def source_frames(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three seconds of testsrc2 at 30 fps, losslessly coded: frame k is the ground truth."""
-    path = tmp_path_factory.mktemp("src") / "src.mkv"
-    run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size={W}x{H}:rate={FPS}:duration=3",
-                "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", str(path)])
-    return path
+    return lossless_testsrc(tmp_path_factory.mktemp("src") / "src.mkv",
+                            size=(W, H), fps=FPS, seconds=3)
 
 
 def _cut(src: Path, out: Path, first: int, last: int, *, copies: int = 0,

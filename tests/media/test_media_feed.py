@@ -10,7 +10,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from media_kit import FAST_H264, decode_audio, decode_gray, processes_mentioning, silence
+from media_kit import (
+    FAST_H264,
+    decode_audio,
+    decode_gray,
+    lossless_testsrc,
+    processes_mentioning,
+    silence,
+)
 
 from ugen.media.concat import ConcatPlan, SegmentPlan, concat_segments, join_audio, plan_concat
 from ugen.media.encode import BT709_TAGS
@@ -91,10 +98,8 @@ def test_segment_plan_saved_without_source_format_still_loads() -> None:
 @pytest.fixture(scope="module")
 def truth(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Twelve seconds of testsrc2, losslessly coded: frame k is the ground truth."""
-    path = tmp_path_factory.mktemp("truth") / "truth.mkv"
-    run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size={W}x{H}:rate={FPS}:duration=12",
-                "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", str(path)])
-    return path
+    return lossless_testsrc(tmp_path_factory.mktemp("truth") / "truth.mkv",
+                            size=(W, H), fps=FPS, seconds=12)
 
 
 def _segment(truth: Path, out: Path, index: int, *, repeat: bool, negate: bool) -> Path:

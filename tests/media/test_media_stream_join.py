@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from media_kit import FAST_H264, decode_gray, silence
+from media_kit import FAST_H264, decode_gray, lossless_testsrc, silence
 
 from ugen.media.concat import ConcatPlan, SegmentPlan, concat_list, plan_concat, stream_join
 from ugen.media.encode import BT709_TAGS
@@ -26,10 +26,8 @@ SEG = 30
 @pytest.fixture(scope="module")
 def truth(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Four seconds of testsrc2, losslessly coded: frame k is the ground truth."""
-    path = tmp_path_factory.mktemp("truth") / "truth.mkv"
-    run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size={W}x{H}:rate={FPS}:duration=4",
-                "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", str(path)])
-    return path
+    return lossless_testsrc(tmp_path_factory.mktemp("truth") / "truth.mkv",
+                            size=(W, H), fps=FPS, seconds=4)
 
 
 def _segment(truth: Path, out: Path, index: int, *, repeat: int = 0, fps: int = FPS,

@@ -47,18 +47,15 @@ Frames = npt.NDArray[np.float32]
 """A stack of grayscale pictures, shape ``(n, height, width)``, values 0–255."""
 
 
-def tail_window(video: VideoStream) -> float:
-    """How much of a segment's end is read: half a second, or :data:`TAIL_FRAMES` and two
-    more frames where that is longer."""
-    return max(0.5, (TAIL_FRAMES + 2) / video.fps) if video.fps > 0 else 0.5
-
-
-def tail_start(video: VideoStream) -> float | None:
-    """Where a segment's last frames are read from: :func:`tail_window` before the end of its
-    pictures (which may end before its sound); None where the pictures' length is unknown
-    (then the window is counted back from the end of the file)."""
+def _tail_seek(video: VideoStream) -> list[str]:
+    """Input options reading a segment's last frames: half a second, or :data:`TAIL_FRAMES`
+    and two more frames where that is longer, before the end of its pictures (which may end
+    before its sound); counted back from the end of the file where their length is unknown."""
+    window = max(0.5, (TAIL_FRAMES + 2) / video.fps) if video.fps > 0 else 0.5
     end = video.duration or (video.frames / video.fps if video.frames and video.fps else None)
-    return max(0.0, end - tail_window(video)) if end else None
+    if not end:
+        return ["-sseof", f"-{window:.3f}"]
+    return ["-ss", f"{max(0.0, end - window):.3f}"]
 
 
 @dataclass(frozen=True)
@@ -108,14 +105,13 @@ def analysis_size(width: int, height: int) -> tuple[int, int]:
 
 
 def gray_frames_args(
-    path: Path, *, size: tuple[int, int], head: int | None = None, start_s: float | None = None,
-    tail_s: float | None = None,
+    path: Path, *, size: tuple[int, int], head: int | None = None,
+    tail_of: VideoStream | None = None,
 ) -> list[str]:
-    """ffmpeg args decoding the first ``head`` frames, the frames from ``start_s`` on, or the
-    last ``tail_s`` seconds of the file, to raw 8-bit gray on stdout."""
+    """ffmpeg args decoding the first ``head`` frames, or the last frames of the pictures
+    ``tail_of`` describes (the file's video stream), to raw 8-bit gray on stdout."""
     w, h = size
-    seek = (["-ss", f"{start_s:.3f}"] if start_s is not None
-            else ["-sseof", f"-{tail_s:.3f}"] if tail_s is not None else [])
+    seek = _tail_seek(tail_of) if tail_of is not None else []
     limit = ["-frames:v", str(head)] if head is not None else []
     vf = chain(fit_and_pad(w, h, pix_fmt="gray", bt709=False, flags="area"))
     return [*seek, "-i", str(path), "-map", "0:v:0", "-vf", vf, *limit,
@@ -123,15 +119,15 @@ def gray_frames_args(
 
 
 def read_gray_frames(
-    path: Path, *, size: tuple[int, int], head: int | None = None, start_s: float | None = None,
-    tail_s: float | None = None,
+    path: Path, *, size: tuple[int, int], head: int | None = None,
+    tail_of: VideoStream | None = None,
 ) -> Frames:
     """Decode frames as in :func:`gray_frames_args`.
 
     Raises:
         FFmpegError: the file cannot be decoded.
     """
-    args = gray_frames_args(path, size=size, head=head, start_s=start_s, tail_s=tail_s)
+    args = gray_frames_args(path, size=size, head=head, tail_of=tail_of)
     out, _ = run_capture(ffmpeg_argv(args), timeout=120)
     w, h = size
     usable = len(out) - len(out) % (w * h)

@@ -34,8 +34,6 @@ from ugen.media.boundary import (
     analysis_size,
     count_duplicates,
     read_gray_frames,
-    tail_start,
-    tail_window,
     transition_frames,
 )
 from ugen.media.encode import AUDIO_RATE, lossless_video_args, pcm_args
@@ -242,10 +240,8 @@ def _probe_segment(i: int, path: Path) -> MediaInfo:
 def _read(i: int, path: Path, size: tuple[int, int], *, head: int | None = None,
           tail_of: VideoStream | None = None) -> Frames:
     """The first ``head`` frames, or the last frames of the pictures ``tail_of`` describes."""
-    tail = ({} if tail_of is None
-            else {"start_s": tail_start(tail_of), "tail_s": tail_window(tail_of)})
     try:
-        frames = read_gray_frames(path, size=size, head=head, **tail)
+        frames = read_gray_frames(path, size=size, head=head, tail_of=tail_of)
     except FFmpegError as err:
         raise InvalidSegmentError(i, path, f"cannot be decoded: {err.stderr_tail[-400:]}") from err
     if len(frames) == 0:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from ugen.media.errors import FFmpegError, FFmpegTimeout
-from ugen.media.runner import STDERR_TAIL_LINES
+from ugen.media.runner import STDERR_TAIL_LINES, end_process
 
 PIPE_BYTES = 1 << 20
 """Pipe capacity asked for (Linux's default ceiling for unprivileged processes): a 1080x1920
@@ -184,20 +184,6 @@ class ProcessGroup:
                                 argv=child.argv, returncode=None, stderr_tail=child.tail())
         return code
 
-    def finish(self, child: Child) -> None:
-        """Wait for ``child`` and release it.
-
-        Raises:
-            FFmpegTimeout: as :meth:`wait`.
-            FFmpegError: it exited non-zero, with argv and its stderr tail.
-        """
-        try:
-            code = self.wait(child)
-            if code != 0:
-                raise failure(child, code)
-        finally:
-            self.release(child)
-
     def release(self, child: Child) -> None:
         """End ``child`` now if it still runs, reap it and close its pipes and log."""
         with self._lock:
@@ -214,9 +200,7 @@ def failure(child: Child, code: int | None) -> FFmpegError:
 
 def _end(child: Child) -> None:
     proc = child.proc
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait()
+    end_process(proc)
     for pipe in (proc.stdin, proc.stdout):
         if pipe is not None:
             with contextlib.suppress(OSError):

@@ -155,7 +155,7 @@ def render_plan(plan: ConcatPlan, audio: Path, out: Path, *, subtitles: Path | N
         FFmpegTimeout: the render ran past ``settings.ffmpeg_timeout_s``.
     """
     settings = get_settings()
-    script = listed = None
+    script = None
     if subtitles is not None:  # colours rewritten for drawing on the BT.709 frames
         script = temp_sibling(out.with_suffix(".ass"))
         script.write_text(for_bt709_frames(subtitles.read_text(encoding="utf-8-sig")),
@@ -164,34 +164,36 @@ def render_plan(plan: ConcatPlan, audio: Path, out: Path, *, subtitles: Path | N
     try:
         with atomic_output(out) as tmp:
             listed = temp_sibling(out.with_suffix(".txt"))
-            listed.write_text(concat_list([seg.path for seg in plan.segments]), encoding="utf-8")
             args = build_stream_render_args(plan, listed, audio, tmp, preset=preset, crf=crf,
                                             threads=threads, subtitles=script,
                                             fonts_dir=fonts_dir)
-            if args is None or not _rendered_as_one_stream(args, plan, tmp, settings):
+            if args is None or not _rendered_as_one_stream(args, listed, plan, tmp, settings):
                 argv = ffmpeg_argv(build_plan_render_args(
                     plan, audio, tmp, preset=preset, crf=crf, threads=threads,
                     subtitles=script, fonts_dir=fonts_dir))
                 encode_fed(argv, plan, timeout=settings.ffmpeg_timeout_s)
     finally:
-        for temp in (script, listed):
-            if temp is not None:
-                temp.unlink(missing_ok=True)
+        if script is not None:
+            script.unlink(missing_ok=True)
     return out
 
 
-def _rendered_as_one_stream(args: list[str], plan: ConcatPlan, out: Path,
+def _rendered_as_one_stream(args: list[str], listed: Path, plan: ConcatPlan, out: Path,
                             settings: Settings) -> bool:
-    """Run the single-stream render; False (with a warning) where it failed or gave another
-    number of frames than planned, for the caller to render frame by frame instead."""
+    """Write the segments' list to ``listed`` and run the single-stream render; False (with a
+    warning) where it failed or gave another number of frames than planned, for the caller
+    to render frame by frame instead."""
     try:
+        listed.write_text(concat_list([seg.path for seg in plan.segments]), encoding="utf-8")
         run_ffmpeg(args, timeout=settings.ffmpeg_timeout_s)
         video = probe(out).video
+    except FFmpegTimeout:
+        raise
     except (FFmpegError, InvalidMediaError) as err:
-        if isinstance(err, FFmpegTimeout):
-            raise
         log.warning("single-stream render failed, decoding segment by segment: %s", err)
         return False
+    finally:
+        listed.unlink(missing_ok=True)
     if video is None or video.frames != plan.frame_count:
         log.warning("single-stream render gave %s frames of %d, decoding segment by segment",
                     None if video is None else video.frames, plan.frame_count)

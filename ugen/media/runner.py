@@ -18,7 +18,8 @@ from ugen.media.errors import FFmpegError, FFmpegTimeout
 STDERR_TAIL_LINES = 40
 
 
-def _end(proc: subprocess.Popen[bytes]) -> None:
+def end_process(proc: subprocess.Popen[bytes]) -> None:
+    """Kill ``proc`` if it still runs, and reap it."""
     if proc.poll() is None:
         proc.kill()
     proc.wait()
@@ -92,7 +93,7 @@ def _run(argv: list[str], *, timeout: float | None, stdin: bytes | None,
             )
         return out or b"", text
     finally:
-        _end(proc)
+        end_process(proc)
 
 
 def run_process(
@@ -153,5 +154,5 @@ class FrameWriter:
                     argv=self.argv, returncode=proc.returncode, stderr_tail=_tail(text),
                 )
         finally:
-            _end(proc)
+            end_process(proc)
             self._stderr.close()

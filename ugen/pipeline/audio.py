@@ -24,7 +24,7 @@ from ugen.core.schemas import JobOptions
 from ugen.media.audio import cut_span, mix_voice_and_music, place_on_timeline
 from ugen.pipeline.agents import load_script
 from ugen.pipeline.context import JobContext
-from ugen.providers.base import PermanentProviderError, ScriptLine, SpeechConverter, WordTiming
+from ugen.providers.base import PermanentProviderError, ScriptLine, SpeechConverter, SpeechResult
 from ugen.providers.local.alignment import SpeechActivityAligner
 from ugen.providers.retry import call_with_retries
 
@@ -43,16 +43,6 @@ class _Slot:
     end_s: float
 
 
-@dataclass(frozen=True)
-class _Speech:
-    """One line's speech, ready to place at its slot's start."""
-
-    path: Path
-    duration_s: float
-    words: list[WordTiming]  # relative to the slot's start
-    source: str  # NATIVE or SYNTHESIS
-
-
 def _convert(ctx: JobContext, converter: SpeechConverter, source: Path, index: int,
              seconds: float) -> Path:
     """``source`` in the selected voice, same timing; the conversion is billed to the job."""
@@ -68,12 +58,14 @@ def _speaks_natively(opts: JobOptions, concat: dict[str, Any]) -> bool:
     return bool(opts.model.supports_sound and concat.get("audio"))
 
 
-def _native(ctx: JobContext, slot: _Slot, language: str, work: Path) -> _Speech | None:
-    """The segment's own speech converted to the selected voice, or None where its sound
-    holds no speech (the speech regions also give the fallback word timings)."""
+def _native(ctx: JobContext, slot: _Slot, joined: Path, language: str,
+            work: Path) -> SpeechResult | None:
+    """The segment's own speech (its slot of the ``joined`` segment sound) converted to the
+    selected voice, or None where its sound holds no speech (the speech regions also give the
+    fallback word timings)."""
     index = slot.line.segment_index
-    span = cut_span(ctx.path(ctx.outputs("concat")["audio"]), start_s=slot.start_s,
-                    end_s=slot.end_s, out=work / f"segment_{index:02d}.wav")
+    span = cut_span(joined, start_s=slot.start_s, end_s=slot.end_s,
+                    out=work / f"segment_{index:02d}.wav")
     words = [split_words(slot.line.text, language)]
     aligner = SpeechActivityAligner()
     try:
@@ -96,10 +88,10 @@ def _native(ctx: JobContext, slot: _Slot, language: str, work: Path) -> _Speech 
                   message=f"segment {index}'s speech runs to its last frame and may be cut "
                           "off; shorten the script or raise segment_duration",
                   data={"segment": index})
-    return _Speech(converted, seconds, list(found.words), NATIVE)
+    return SpeechResult(converted, seconds, tuple(found.words))
 
 
-def _synthesized(ctx: JobContext, slot: _Slot, language: str, work: Path) -> _Speech:
+def _synthesized(ctx: JobContext, slot: _Slot, language: str, work: Path) -> SpeechResult:
     """The line spoken by the voice provider (then through the vendor voice changer, when
     one is configured)."""
     opts = ctx.options
@@ -114,10 +106,10 @@ def _synthesized(ctx: JobContext, slot: _Slot, language: str, work: Path) -> _Sp
     if ctx.providers.speech_converter is not None:
         path = _convert(ctx, ctx.providers.speech_converter, path, line.segment_index,
                         speech.duration_s)
-    words = list(speech.words)
+    words = speech.words
     if language in UNSPACED:  # caption words, not the speech engine's runs
-        words = list(retime(speech.words, split_words(line.text, language)))
-    return _Speech(path, speech.duration_s, words, SYNTHESIS)
+        words = tuple(retime(speech.words, split_words(line.text, language)))
+    return SpeechResult(path, speech.duration_s, words)
 
 
 @DBOS.step()
@@ -130,16 +122,18 @@ def voice_step(job_id: str, run_number: int) -> dict[str, Any]:
     offsets: list[float] = concat["segment_offsets_s"]
     duration = float(concat["duration_s"])
     work = ctx.work_dir("audio")
-    native = _speaks_natively(ctx.options, concat)
+    joined = ctx.path(concat["audio"]) if _speaks_natively(ctx.options, concat) else None
     clips: list[tuple[Path, float]] = []
     words: list[dict[str, Any]] = []
     sources: list[str] = []
     ends = [*offsets[1:], duration]
     for line, start, end in zip(script.lines, offsets, ends, strict=True):
         slot = _Slot(line, start, end)
-        speech = _native(ctx, slot, script.language, work) if native else None
+        speech = (_native(ctx, slot, joined, script.language, work)
+                  if joined is not None else None)
+        source = NATIVE
         if speech is None:
-            speech = _synthesized(ctx, slot, script.language, work)
+            speech, source = _synthesized(ctx, slot, script.language, work), SYNTHESIS
         overrun = start + speech.duration_s - end
         if overrun > 0.05:
             ctx.event("warning", stage="audio", dedupe=f"overrun{line.segment_index}",
@@ -147,7 +141,7 @@ def voice_step(job_id: str, run_number: int) -> dict[str, Any]:
                               "segment; shorten the script or raise segment_duration",
                       data={"segment": line.segment_index, "overrun_s": round(overrun, 2)})
         clips.append((speech.path, start))
-        sources.append(speech.source)
+        sources.append(source)
         words += [
             {"text": w.text, "start": round(w.start + start, 4), "end": round(w.end + start, 4)}
             for w in speech.words
