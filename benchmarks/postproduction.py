@@ -186,7 +186,7 @@ def run_ours(inputs: Inputs, out_dir: Path) -> Path:
     _timed(steps, "join_audio", lambda: join_audio(plan, out_dir / "native.wav"))
     mix = _timed(steps, "mix", lambda: mix_voice_and_music(
         inputs.voice, inputs.music, duration_s=plan.duration_s, out=out_dir / "mix.wav",
-        music_volume=0.15))
+        music_volume=0.15).path)
     ass = _timed(steps, "write_ass", lambda: write_ass(
         _load_words(inputs), language="en", width=WIDTH, height=HEIGHT,
         out=out_dir / "captions.ass"))

@@ -54,11 +54,14 @@ def test_submit_show_cancel_round_trip(settings: Settings, product_image: Path,
     job_id = result.stdout.strip().splitlines()[-1]
     shown = runner.invoke(app, ["show", job_id, "--json"])
     assert shown.exit_code == 0
-    view = json.loads(shown.stdout)
+    report = json.loads(shown.stdout)
+    view = report["job"]
     assert view["status"] == "queued"
     assert view["params"]["custom_script"].startswith("My skin has never")
     assert view["params"]["segment_duration"] == 5 and view["params"]["music_enabled"] is False
-    assert view["stages"][0]["stage"] == "prepare" and view["stages"][0]["status"] == "completed"
+    prepare = report["stages"][0]
+    assert prepare["name"] == "prepare" and prepare["status"] == "completed"
+    assert prepare["outputs"]["image"]["width"] > 0
     assert view["credits_reserved"] == view["estimate"]["total"] > 0
     cancelled = runner.invoke(app, ["cancel", job_id])
     assert cancelled.exit_code == 0

@@ -9,6 +9,7 @@ leave all of it as it was.
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -249,6 +250,34 @@ def _malformed_json(ctx: Ctx) -> Req:
                headers={**headers(ctx.key), "content-type": "application/json"})
 
 
+def raw_body(path: str, fragment: str, *, job: bool = True) -> Build:
+    """POST a JSON body written by hand (``json=`` cannot spell ``NaN``): the small job's
+    fields (with ``job``) and then ``fragment``."""
+    def build(ctx: Ctx) -> Req:
+        fields = json.dumps({**SMALL_JOB, "product_image_url": ctx.upload()})[1:-1] + ", " \
+            if job else ""
+        raw = "{" + fields + fragment + "}"
+        return Req("POST", path, {"content": raw.encode()},
+                   headers={**headers(ctx.key), "content-type": "application/json"})
+
+    return build
+
+
+def raw_job(fragment: str) -> Build:
+    return raw_body(JOBS, fragment)
+
+
+def signed_file(expires: str) -> Build:
+    """GET a job file with a hand-made ``expires`` and a signature of the right shape."""
+    return get(f"/api/v1/files/{UNKNOWN_ID}/final.mp4?expires={expires}&signature={'0' * 64}")
+
+
+def _oversize_job(ctx: Ctx) -> Req:
+    body = {**SMALL_JOB, "product_image_url": ctx.upload(),
+            "product_name": "x" * (ctx.settings.max_json_body_bytes + 1)}
+    return Req("POST", JOBS, {"json": body})
+
+
 def _truncated_png() -> bytes:
     data = png_bytes()
     return data[: len(data) // 2]
@@ -402,6 +431,87 @@ CASES: list[Bad] = [
     Bad("tenant_webhook_private", lambda ctx: Req(
         "PUT", "/api/v1/tenants/me/webhook", {"json": {"webhook_url": "https://10.0.0.1/h"}}),
         422, loc=("body", "webhook_url")),
+    # Blank text: nothing visible is no value.
+    invalid("blank_product_name", ("body", "product_name"), product_name="   "),
+    invalid("blank_product_name_zero_width", ("body", "product_name"),
+            product_name="\u200b \u200b"),
+    invalid("blank_cta_text", ("body", "cta_text"), cta_text=" \n "),
+    invalid("blank_selling_point", ("body", "key_selling_points", 1),
+            key_selling_points=["Brightens in two weeks", "\t"]),
+    invalid("blank_environment_description", ("body", "environment_description"),
+            environment_description=" \n\t "),
+    invalid("blank_custom_script", ("body", "custom_script"), custom_script=" \n "),
+    invalid("blank_idempotency_key", ("body", "idempotency_key"), idempotency_key="   "),
+    invalid("blank_webhook_url", ("body", "webhook_url"), webhook_url="   "),
+    Bad("blank_estimate_product_name", lambda ctx: Req(
+        "POST", "/api/v1/credits/estimate", {"json": {"product_name": "  "}}), 422,
+        loc=("body", "product_name")),
+    Bad("blank_tenant_webhook_secret", lambda ctx: Req(
+        "PUT", "/api/v1/tenants/me/webhook",
+        {"json": {"webhook_url": "https://hooks.example.com/h", "webhook_secret": "  "}}),
+        422, loc=("body", "webhook_secret")),
+    Bad("blank_tenant_webhook_url", lambda ctx: Req(
+        "PUT", "/api/v1/tenants/me/webhook", {"json": {"webhook_url": " "}}),
+        422, loc=("body", "webhook_url")),
+    # Control characters and text past its limits.
+    invalid("product_name_with_nul", ("body", "product_name"), product_name="Glow\x00Serum"),
+    invalid("product_name_with_line_break", ("body", "product_name"),
+            product_name="Glow\nSerum"),
+    invalid("cta_text_with_escape", ("body", "cta_text"), cta_text="\x1b[31mTap now"),
+    invalid("product_name_201_chars", ("body", "product_name"), product_name="x" * 201),
+    invalid("eleven_selling_points", ("body", "key_selling_points"),
+            key_selling_points=[f"point {i}" for i in range(11)]),
+    invalid("selling_point_201_chars", ("body", "key_selling_points", 0),
+            key_selling_points=["x" * 201]),
+    invalid("webhook_url_2001_chars", ("body", "webhook_url"),
+            webhook_url="https://hooks.example.com/" + "x" * 2000),
+    Bad("tenant_webhook_secret_past_256_bytes", lambda ctx: Req(
+        "PUT", "/api/v1/tenants/me/webhook",
+        {"json": {"webhook_url": "https://hooks.example.com/h", "webhook_secret": "é" * 129}}),
+        422, loc=("body", "webhook_secret")),
+    # Script limits count the text as sent, whitespace included.
+    invalid("script_over_limit_by_trailing_spaces", ("body", "custom_script"),
+            custom_script="Glow serum makes skin bright. " + " " * 3000),
+    invalid("script_over_limit_by_inner_spaces", ("body", "custom_script"),
+            custom_script="Glow serum" + " " * 2995 + "makes skin bright."),
+    # Numbers JSON cannot carry, and strings no text can hold (bodies written by hand).
+    Bad("nan_music_volume", raw_job('"music_volume": NaN'), 422,
+        loc=("body", "music_volume")),
+    Bad("infinity_segment_count", raw_job('"segment_count": Infinity'), 422,
+        loc=("body", "segment_count")),
+    Bad("minus_infinity_seed", raw_job('"seed": -Infinity'), 422, loc=("body", "seed")),
+    Bad("overflowing_music_volume", raw_job('"music_volume": 1e400'), 422,
+        loc=("body", "music_volume")),
+    Bad("nan_nested_font_size", raw_job('"custom_caption_options": {"font_size": NaN}'), 422,
+        loc=("body", "custom_caption_options", "font_size")),
+    Bad("nan_nested_voice_id", raw_job('"voice_settings": {"voice_id": NaN}'), 422,
+        loc=("body", "voice_settings", "voice_id")),
+    Bad("nan_in_selling_points", raw_job('"key_selling_points": ["a", NaN]'), 422,
+        loc=("body", "key_selling_points", 1)),
+    Bad("nan_unknown_field", raw_job('"colour_grade": NaN'), 422,
+        loc=("body", "colour_grade")),
+    Bad("nan_estimate", raw_body("/api/v1/credits/estimate", '"music_volume": NaN', job=False),
+        422, loc=("body", "music_volume")),
+    Bad("nan_tenant_webhook", raw_body("/api/v1/tenants/me/webhook", '"webhook_url": NaN',
+                                       job=False), 422, loc=("body", "webhook_url")),
+    Bad("lone_surrogate_product_name", raw_job('"cta_text": "Tap \\ud800 now"'), 422,
+        loc=("body", "cta_text")),
+    Bad("lone_surrogate_video_model", raw_job('"video_model": "\\udfff"'), 422,
+        loc=("body", "video_model")),
+    Bad("nested_too_deep", raw_job('"voice_settings": ' + "[" * 200 + "]" * 200), 422,
+        loc=("body",)),
+    Bad("integer_of_5000_digits", raw_job('"seed": ' + "9" * 5000), 422, loc=("body",)),
+    # Sizes and URLs.
+    Bad("json_body_past_limit", _oversize_job, 413, code="PAYLOAD_TOO_LARGE"),
+    Bad("nul_in_path", get(f"{JOBS}/%00"), 400, code="BAD_REQUEST"),
+    Bad("nul_in_query", get(f"{JOBS}?status=queued%00"), 400, code="BAD_REQUEST"),
+    Bad("signed_url_expires_superscript", signed_file("\u00b2"), 403,
+        code="INVALID_SIGNATURE"),
+    Bad("signed_url_expires_arabic_indic", signed_file("\u0661\u0667\u0660\u0660"), 403,
+        code="INVALID_SIGNATURE"),
+    Bad("signed_url_expires_fullwidth", signed_file("\uff11\uff17\uff10\uff10"), 403,
+        code="INVALID_SIGNATURE"),
+    Bad("signed_url_expires_nan", signed_file("NaN"), 403, code="INVALID_SIGNATURE"),
 ]
 
 

@@ -9,6 +9,7 @@ import pytest
 from ugen import service
 from ugen.core.config import Settings
 from ugen.core.schemas import JobOptions
+from ugen.service import jobs as job_service
 from ugen.store import jobs as job_store
 from ugen.store import ledger
 from ugen.store.api_keys import create_account
@@ -26,14 +27,14 @@ def test_losing_racer_is_dropped_and_released(settings: Settings, product_image:
     assert created
 
     # The second request checked before the first one stored its key.
-    real = service._idempotent_match
+    real = job_service._idempotent_match
     calls: list[int] = []
 
     def stale_first_check(*a: object) -> str | None:
         calls.append(1)
         return None if len(calls) == 1 else real(*a)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(service, "_idempotent_match", stale_first_check)
+    monkeypatch.setattr(job_service, "_idempotent_match", stale_first_check)
     again, created = service.submit_job_once(settings, **args)  # type: ignore[arg-type]
     assert (again, created) == (first, False)
 

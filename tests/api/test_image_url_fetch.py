@@ -93,7 +93,7 @@ def test_create_job_image_url_redirect_to_private_refused(
         settings: Settings, client: TestClient, account: tuple[str, str],
         server: ImageServer, monkeypatch: pytest.MonkeyPatch) -> None:
     # Only the loopback server is let through, as if it were public; its redirect is not.
-    from ugen.api.routes import uploads
+    from ugen.service import uploads
 
     monkeypatch.setattr(uploads, "is_public_address", lambda addr: addr.is_loopback)
     _, key = account

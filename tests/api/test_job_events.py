@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import headers
+from tests.utils.server import running_server
 from ugen import service
+from ugen.api.main import create_app
 from ugen.core.config import Settings
 from ugen.store import jobs as job_store
+from ugen.store.api_keys import create_api_key, revoke_api_key
 from ugen.store.db import session_scope
 
 JOBS = "/api/v1/jobs"
@@ -131,3 +136,38 @@ def test_job_events_stream_closes_after_max_duration(fast_events: Settings, clie
     events = parse_sse(client.get(f"{JOBS}/{job_id}/events", headers=headers(key)).text)
     assert [e["event"] for e in events if e.get("id")] == ["job_created"]
     assert events[-1]["data"]["status"] == "queued"  # still running: the client resumes
+
+
+def test_revoked_key_ends_open_stream(settings: Settings, account: tuple[str, str],
+                                      create_job: Callable[..., Any]) -> None:
+    """A real server: the stream of a key revoked while it is open ends within seconds."""
+    account_id, _ = account
+    created = create_api_key(settings, account_id, name="watcher")
+    job_id = create_job(created.api_key).json()["job_id"]  # stays queued: no worker runs
+    # A long stream, idle but for keep-alives: only the revocation can end it.
+    live = settings.model_copy(update={"events_max_stream_s": 600.0,
+                                       "events_keepalive_s": 1.0})
+    with running_server(create_app(live)) as base, httpx.Client(
+            base_url=base, timeout=httpx.Timeout(5.0, read=20.0)) as http:
+        url = f"{JOBS}/{job_id}/events"
+        with http.stream("GET", url, headers=headers(created.api_key)) as r:
+            assert r.status_code == 200
+            lines = r.iter_lines()
+            seen = []
+            for line in lines:
+                seen.append(line)
+                if line.startswith("data:") and "job_created" in line:
+                    break
+            revoke_api_key(settings, created.key_id)
+            # Keep-alives come every second, so a stream that outlives its key shows here.
+            deadline = time.monotonic() + 15
+            rest = []
+            for line in lines:  # ends when the server closes the stream
+                rest.append(line)
+                assert time.monotonic() < deadline, "the stream outlived its key"
+        assert not any("job_cancelled" in line for line in rest)
+        again = http.get(url, headers=headers(created.api_key))
+        assert again.status_code == 401 and again.json()["error"]["code"] == "UNAUTHORIZED"
+    with session_scope(settings) as s:
+        job = job_store.get_job(s, job_id)
+        assert job is not None and job.status == "queued"

@@ -114,14 +114,17 @@ def test_download_expired_url_forbidden(settings: Settings, client: TestClient,
 
 def test_download_signed_traversal_not_served(settings: Settings, client: TestClient,
                                               completed: dict[str, Any]) -> None:
-    # Even a correctly signed name is served only if it is one of the job's outputs.
+    # A signed name is served only when it is a file among the job's own artifacts.
     job_id = completed["job_id"]
-    for name in ("..%2F..%2Fugen.sqlite", "input"):
+    for name in ("..%2F..%2Fugen.sqlite", "input", "../../ugen.sqlite", "../other/final.mp4"):
         r = client.get(sign_artifact(settings, job_id, name))
-        assert r.status_code in (403, 404)
-        assert r.json()["error"]["code"] in ("OUTPUT_NOT_FOUND", "NOT_FOUND")
+        assert r.status_code in (403, 404), name
+        assert r.json()["error"]["code"] in ("OUTPUT_NOT_FOUND", "NOT_FOUND",
+                                             "INVALID_SIGNATURE"), name
+    # Any artifact of the job, its own stage media, is served through its signed URL.
     r = client.get(sign_artifact(settings, job_id, f"{job_id}/input/product.png"))
-    assert r.status_code == 404 and r.json()["error"]["code"] == "OUTPUT_NOT_FOUND"
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    assert r.content.startswith(b"\x89PNG")
 
 
 def test_signing_key_generated_once_private(settings: Settings) -> None:
@@ -137,3 +140,29 @@ def test_configured_secret_signs(settings: Settings, monkeypatch: pytest.MonkeyP
     a = sign_artifact(Settings(), "j", "j/final.mp4", now=0)
     assert a != sign_artifact(settings, "j", "j/final.mp4", now=0)
     assert a.startswith("/api/v1/files/j/final.mp4?expires=86400&signature=")
+
+
+@pytest.mark.parametrize("digits", ["0123456789", "٠١٢٣٤٥٦٧٨٩", "０１２３４５６７８９",
+                                    "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗"],
+                         ids=["ascii", "arabic_indic", "fullwidth", "mathematical"])
+def test_download_expires_only_in_ascii_digits(client: TestClient, completed: dict[str, Any],
+                                               digits: str) -> None:
+    # The same expiry and a valid signature, the expiry spelled in other decimal digits:
+    # int() would read it as the same number; only the ASCII spelling is the signed URL.
+    url = completed["view"]["final_video_url"]
+    expires = parse_qs(urlsplit(url).query)["expires"][0]
+    spelled = expires.translate(str.maketrans("0123456789", digits))
+    r = client.get(_with(url, expires=spelled))
+    if digits == "0123456789":
+        assert r.status_code == 200
+        return
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "INVALID_SIGNATURE"
+
+
+@pytest.mark.parametrize("expires", ["²", "1²", "¹²³", "Ⅻ", "NaN", "1e10", " 1", "+1", "1_000"])
+def test_download_expires_not_a_number_forbidden(client: TestClient, completed: dict[str, Any],
+                                                 expires: str) -> None:
+    r = client.get(_with(completed["view"]["final_video_url"], expires=expires))
+    assert r.status_code == 403
+    assert r.json()["error"]["details"] == {"reason": "invalid"}

@@ -6,9 +6,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 
-from ugen.core.config import Settings
+from ugen import catalog
+from ugen.core.config import Settings, get_settings
 from ugen.core.estimate import estimate
 from ugen.core.schemas import JobOptions
 from ugen.pipeline.prepare import prepare_job
@@ -60,6 +62,27 @@ def test_estimate_lists_documented_components() -> None:
     assert vparts["video_model"] == 2 * 40  # flat per segment
     assert "music" not in vparts
     assert vparts["custom_captions"] == 20
+
+
+def test_estimate_prices_from_the_settings_pricing_file(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    opts = JobOptions(product_name="x", video_model="kling3_std", segment_count=3,
+                      segment_duration=5)
+    packaged = (Path(catalog.__file__).parent / "pricing.toml").read_text()
+    custom = tmp_path / "prices.toml"
+    custom.write_text(packaged.replace("music = 15", "music = 40"))
+    monkeypatch.setenv("UGEN_PRICING_FILE", str(custom))
+    assert get_settings().pricing_file == custom
+    parts = {line.component: line.credits for line in estimate(opts).lines}
+    assert parts["music"] == 40 and parts["voice_over"] == 15
+    monkeypatch.delenv("UGEN_PRICING_FILE")
+    assert {line.component: line.credits for line in estimate(opts).lines}["music"] == 15
+    # a file missing a price is refused, not read as zero
+    broken = tmp_path / "broken.toml"
+    broken.write_text(packaged.replace("music = 15\n", ""))
+    monkeypatch.setenv("UGEN_PRICING_FILE", str(broken))
+    with pytest.raises(ValidationError, match="music"):
+        estimate(opts)
 
 
 def test_reserve_refuses_when_balance_short(settings: Settings, product_image: Path) -> None:

@@ -43,6 +43,30 @@ def _counts(settings: Settings) -> tuple[int, int]:
         ({"caption_style": "comic_sans"}, "caption_style", "unknown caption_style"),
         ({"stop_at_stage": "render"}, "stop_at_stage", "prepare"),
         ({"max_retries_keyframe": 6}, "max_retries_keyframe", "less than or equal to 5"),
+        ({"product_name": "   "}, "product_name", "must not be blank"),
+        ({"product_name": "\u200b\u2060 "}, "product_name", "must not be blank"),
+        ({"product_name": "Glow\x00Serum"}, "product_name", "control character (U+0000)"),
+        ({"product_name": "Glow\nSerum"}, "product_name", "no tabs or line breaks"),
+        ({"product_name": "Glow \udcff"}, "product_name", "valid string"),
+        ({"cta_text": "\t"}, "cta_text", "no tabs or line breaks"),
+        ({"cta_text": " \u3000 "}, "cta_text", "must not be blank"),
+        ({"key_selling_points": ["fine", " "]}, "key_selling_points.1", "must not be blank"),
+        ({"key_selling_points": ["p"] * 11}, "key_selling_points", "at most 10 items"),
+        ({"environment_description": "\n\n"}, "environment_description", "blank"),
+        ({"environment_description": "a\x7fb"}, "environment_description", "U+007F"),
+        ({"idempotency_key": "  "}, "idempotency_key", "must not be blank"),
+        ({"webhook_url": " "}, "webhook_url", "must not be blank"),
+        ({"persona_id": "x" * 101}, "persona_id", "at most 100 characters"),
+        ({"product_name": "\x00" * 201}, "product_name", "at most 200 characters"),
+        ({"music_volume": float("nan")}, "music_volume", "finite number"),
+        ({"music_volume": float("inf")}, "music_volume", "finite number"),
+        ({"segment_count": float("-inf")}, "segment_count", "finite number"),
+        ({"custom_caption_options": {"font_size": float("nan")}}, "font_size", "finite"),
+        ({"custom_script": "One two three. " + " " * 3000}, "custom_script",
+         "3015 characters (whitespace included); the limit is 3000"),
+        ({"custom_script": "One" + "\n" * 3000 + "two three."}, "custom_script",
+         "the limit is 3000"),
+        ({"custom_script": "One two\x00 three."}, "custom_script", "U+0000"),
     ],
 )
 def test_validate_options_rejects_bad_field(fields: dict[str, Any], field: str,
@@ -52,6 +76,25 @@ def test_validate_options_rejects_bad_field(fields: dict[str, Any], field: str,
     text = str(info.value)
     assert field in text
     assert needle in text
+
+
+def test_custom_script_kept_exactly_as_checked() -> None:
+    script = "  Glow serum brightens skin.\n\n\tTap the link below!  \n"
+    opts = JobOptions.model_validate({"product_name": "Serum", "custom_script": script,
+                                      "segment_count": 2})
+    assert opts.custom_script == script
+    at_limit = "word " * 599 + "last."
+    assert len(at_limit) == 3000
+    assert JobOptions(product_name="Serum", custom_script=at_limit).custom_script == at_limit
+
+
+def test_text_fields_kept_as_given() -> None:
+    opts = JobOptions.model_validate({
+        "product_name": " Glow Serum ", "cta_text": "Tap  now", "key_selling_points": ["a"] * 10,
+        "environment_description": "A sunny kitchen,\n\tmorning light"})
+    assert opts.product_name == " Glow Serum " and opts.cta_text == "Tap  now"
+    assert len(opts.key_selling_points) == 10
+    assert opts.environment_description == "A sunny kitchen,\n\tmorning light"
 
 
 def test_validate_options_accepts_documented_aliases() -> None:

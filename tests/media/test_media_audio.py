@@ -110,7 +110,8 @@ def music_track(tmp_path: Path) -> Path:
 
 def test_mix_voice_and_music_loudness_on_target(voice_track: Path, music_track: Path,
                                                 tmp_path: Path) -> None:
-    out = mix_voice_and_music(voice_track, music_track, duration_s=8.0, out=tmp_path / "mix.wav")
+    out = mix_voice_and_music(voice_track, music_track, duration_s=8.0,
+                              out=tmp_path / "mix.wav").path
     loud = measure_loudness(out)
     assert loud.integrated_lufs == pytest.approx(-14.0, abs=1.0)
     assert loud.true_peak_dbtp <= -1.0
@@ -123,7 +124,8 @@ def test_mix_voice_and_music_loudness_on_target(voice_track: Path, music_track: 
 
 def test_mix_voice_and_music_music_ducked_under_speech(voice_track: Path, music_track: Path,
                                                        tmp_path: Path) -> None:
-    out = mix_voice_and_music(voice_track, music_track, duration_s=8.0, out=tmp_path / "mix.wav")
+    out = mix_voice_and_music(voice_track, music_track, duration_s=8.0,
+                              out=tmp_path / "mix.wav").path
     music_only = tmp_path / "music_only.wav"  # the voice has nothing above 1 kHz
     run_ffmpeg(["-i", str(out), "-af", "highpass=f=8000,highpass=f=8000,highpass=f=8000",
                 str(music_only)])
@@ -135,7 +137,8 @@ def test_mix_voice_and_music_music_ducked_under_speech(voice_track: Path, music_
 
 def test_mix_voice_and_music_faded_music_loops_to_length(voice_track: Path, music_track: Path,
                                                          tmp_path: Path) -> None:
-    out = mix_voice_and_music(voice_track, music_track, duration_s=8.0, out=tmp_path / "mix.wav")
+    out = mix_voice_and_music(voice_track, music_track, duration_s=8.0,
+                              out=tmp_path / "mix.wav").path
     music_only = tmp_path / "music_only.wav"
     run_ffmpeg(["-i", str(out), "-af", "highpass=f=8000,highpass=f=8000", str(music_only)])
     # past the 3 s source, in the 3.5-5.0 s pause, music still plays (looped) ...
@@ -150,7 +153,8 @@ def test_mix_voice_and_music_without_music_normalises_voice(voice_track: Path,
     quiet = tmp_path / "quiet.wav"
     run_ffmpeg(["-i", str(voice_track), "-af", "volume=-18dB", str(quiet)])
     assert measure_loudness(quiet).integrated_lufs < -25
-    out = mix_voice_and_music(quiet, None, duration_s=7.5, out=tmp_path / "voice_only.wav")
+    out = mix_voice_and_music(quiet, None, duration_s=7.5,
+                              out=tmp_path / "voice_only.wav").path
     loud = measure_loudness(out)
     assert loud.integrated_lufs == pytest.approx(-14.0, abs=1.0)
     assert loud.true_peak_dbtp <= -1.0
@@ -182,7 +186,7 @@ def test_mix_voice_and_music_peaky_voice_limited_and_still_on_target(tmp_path: P
                    "aevalsrc='0.02*sin(2*PI*300*t)+0.9*lt(mod(t,0.25),0.002)':s=48000:d=6")
     before = measure_loudness(peaky)
     assert before.true_peak_dbtp - before.integrated_lufs > 20  # peaks far above loudness
-    out = mix_voice_and_music(peaky, None, duration_s=6.0, out=tmp_path / "mix.wav")
+    out = mix_voice_and_music(peaky, None, duration_s=6.0, out=tmp_path / "mix.wav").path
     loud = measure_loudness(out)
     assert loud.integrated_lufs == pytest.approx(-14.0, abs=0.5)
     assert loud.true_peak_dbtp <= -1.0
@@ -195,7 +199,7 @@ def test_mix_voice_and_music_unlimited_mix_lands_exactly(voice_track: Path,
     the measured gain, landing on the target to the meter's tenth."""
     gentle = tmp_path / "gentle.wav"
     run_ffmpeg(["-i", str(voice_track), "-af", "volume=-10dB", str(gentle)])
-    out = mix_voice_and_music(gentle, None, duration_s=7.5, out=tmp_path / "mix.wav")
+    out = mix_voice_and_music(gentle, None, duration_s=7.5, out=tmp_path / "mix.wav").path
     loud = measure_loudness(out)
     assert loud.integrated_lufs == pytest.approx(-14.0, abs=0.1)
     assert loud.true_peak_dbtp <= -1.0

@@ -17,12 +17,12 @@ from ugen.media.audio import (
     timeline_args,
 )
 from ugen.media.boundary import count_duplicates, duplicate_threshold
-from ugen.media.concat import SegmentPlan, build_concat_args
+from ugen.media.concat import ConcatPlan, SegmentPlan, build_audio_join_args
 from ugen.media.encode import aac_args, x264_args
 from ugen.media.errors import InvalidMediaError
 from ugen.media.filters import filter_value, fit_and_pad
 from ugen.media.loudness import parse_ebur128_summary
-from ugen.media.render import build_render_args
+from ugen.media.render import build_plan_render_args
 from ugen.media.verify import is_faststart, top_level_atoms
 
 
@@ -57,36 +57,36 @@ def _plan(name: str, *, audio: bool = True, skip: int = 0, frames: int = 30) -> 
                        out_frames=frames)
 
 
-def test_build_concat_args_one_call_lossless_output() -> None:
-    args = build_concat_args([_plan("a.mp4"), _plan("b.mp4")], Path("o.mkv"),
-                             width=320, height=568, fps=30)
+def test_build_audio_join_args_sound_only_wav() -> None:
+    args = build_audio_join_args([_plan("a.mp4"), _plan("b.mp4")], Path("o.wav"), fps=30)
     assert [args[i + 1] for i, a in enumerate(args) if a == "-i"] == ["a.mp4", "b.mp4"]
-    assert "[v0][a0][v1][a1]concat=n=2:v=1:a=1[vout][aout]" in _graph(args)
-    assert _value(args, "-qp") == "0" and _value(args, "-c:a") == "pcm_s16le"
+    assert _graph(args).endswith("[a0][a1]concat=n=2:v=0:a=1[aout]")
+    assert "[0:v" not in _graph(args) and _value(args, "-map") == "[aout]"
+    assert args.count("-map") == 1 and _value(args, "-c:a") == "pcm_s16le"
     assert _value(args, "-ar") == "48000" and _value(args, "-ac") == "2"
-    assert _value(args, "-f") == "matroska" and args[-1] == "o.mkv"
+    assert _value(args, "-f") == "wav" and args[-1] == "o.wav"
 
 
-def test_build_concat_args_skipped_frames_trim_audio_equally() -> None:
-    graph = _graph(build_concat_args([_plan("a.mp4"), _plan("b.mp4", skip=2, frames=28)],
-                                     Path("o.mkv"), width=320, height=568, fps=30))
-    seg_b = [part for part in graph.split(";") if part.startswith("[1:")]
-    assert "trim=start_frame=2," in seg_b[0]
-    assert "atrim=start=0.066667," in seg_b[1]
-    assert "trim=end_frame=28" in seg_b[0] and "atrim=end_sample=44800" in seg_b[1]
+def test_build_audio_join_args_skipped_frames_trim_audio_equally() -> None:
+    graph = _graph(build_audio_join_args([_plan("a.mp4"), _plan("b.mp4", skip=2, frames=28)],
+                                         Path("o.wav"), fps=30))
+    seg_b = next(part for part in graph.split(";") if part.startswith("[1:a:0]"))
+    assert "atrim=start=0.066667," in seg_b and "atrim=end_sample=44800" in seg_b
+    seg_a = next(part for part in graph.split(";") if part.startswith("[0:a:0]"))
+    assert "atrim=start=" not in seg_a and "atrim=end_sample=48000" in seg_a
 
 
-def test_build_concat_args_missing_audio_becomes_exact_silence() -> None:
-    graph = _graph(build_concat_args([_plan("a.mp4", frames=45), _plan("b.mp4", audio=False)],
-                                     Path("o.mkv"), width=320, height=568, fps=30))
+def test_build_audio_join_args_missing_audio_becomes_exact_silence() -> None:
+    graph = _graph(build_audio_join_args([_plan("a.mp4", frames=45), _plan("b.mp4", audio=False)],
+                                         Path("o.wav"), fps=30))
     silent = next(part for part in graph.split(";") if part.endswith("[a1]"))
     assert silent.startswith("anullsrc=r=48000:cl=stereo") and "[1:a" not in graph
     assert silent.endswith("atrim=end_sample=48000[a1]")
 
 
-def test_build_concat_args_odd_rate_samples_add_up_to_timeline() -> None:
+def test_build_audio_join_args_odd_rate_samples_add_up_to_timeline() -> None:
     plans = [_plan(f"{i}.mp4", frames=7) for i in range(3)]
-    graph = _graph(build_concat_args(plans, Path("o.mkv"), width=320, height=568, fps=29))
+    graph = _graph(build_audio_join_args(plans, Path("o.wav"), fps=29))
     counts = [int(p.split("atrim=end_sample=")[1].split("[")[0])
               for p in graph.split(";") if "[a" in p and "end_sample" in p]
     assert sum(counts) == round(21 * 48000 / 29)
@@ -101,27 +101,33 @@ def test_x264_args_high_profile_bt709() -> None:
         assert _value(args, flag) == "bt709"
 
 
-def test_build_render_args_one_encode_exact_lengths() -> None:
-    args = build_render_args(Path("v.mkv"), Path("a.wav"), Path("o.mp4"), width=1080,
-                             height=1920, fps=30, frames=90, preset="veryfast", crf=20)
+def _render_plan(frames: int) -> ConcatPlan:
+    seg = _plan("s.mp4", frames=frames)
+    return ConcatPlan(segments=(seg,), width=1080, height=1920, fps=30,
+                      dropped_boundary_frames=())
+
+
+def test_build_plan_render_args_one_encode_exact_lengths() -> None:
+    args = build_plan_render_args(_render_plan(90), Path("a.wav"), Path("o.mp4"),
+                                  preset="veryfast", crf=20)
     graph = _graph(args)
     assert args.count("-c:v") == 1 and _value(args, "-c:v") == "libx264"
-    assert "trim=end_frame=90" in graph and "atrim=end_sample=144000" in graph
+    assert "atrim=end_sample=144000" in graph
     assert "-shortest" not in args and "-frames:v" not in args
     assert _value(args, "-movflags") == "+faststart"
     assert args[args.index("-c:a"):args.index("-c:a") + 8] == aac_args()
     assert "ass=" not in graph
 
 
-def test_build_render_args_subtitles_drawn_in_rgb_with_escaped_path() -> None:
+def test_build_plan_render_args_subtitles_with_escaped_path_on_the_yuv_frames() -> None:
     subs = Path("/tmp/we:ird,dir [1]/it's.ass")
-    args = build_render_args(Path("v.mkv"), Path("a.wav"), Path("o.mp4"), width=320,
-                             height=568, fps=30, frames=30, preset="veryfast", crf=20,
-                             subtitles=subs, fonts_dir=Path("/f"))
+    args = build_plan_render_args(_render_plan(30), Path("a.wav"), Path("o.mp4"),
+                                  preset="veryfast", crf=20, subtitles=subs,
+                                  fonts_dir=Path("/f"))
     graph = _graph(args)
     expected = "ass=filename=/tmp/we\\\\:ird\\,dir \\[1\\]/it\\\\\\'s.ass:fontsdir=/f"
-    assert expected in graph
-    assert graph.index("format=rgb24") < graph.index("ass=") < graph.index("out_color_matrix")
+    assert f"[0:v:0]{expected}[v]" in graph
+    assert "rgb24" not in graph and "out_color_matrix" not in graph
 
 
 def test_timeline_args_clip_past_end_left_out() -> None:

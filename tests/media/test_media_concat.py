@@ -1,5 +1,5 @@
-"""concat on real (tiny) segments: timing, normalisation, boundary duplicates, segment ends,
-errors."""
+"""The join on real (tiny) segments, planned and rendered as the pipeline does (plan_concat,
+join_audio, render_plan): timing, normalisation, boundary duplicates, segment ends, errors."""
 
 from __future__ import annotations
 
@@ -20,48 +20,54 @@ from media_kit import (
 
 from ugen.media import concat as concat_module
 from ugen.media.boundary import HEAD_FRAMES, SegmentEnds, analysis_size
-from ugen.media.concat import concat_segments, plan_concat, read_segment_ends
+from ugen.media.concat import ConcatPlan, join_audio, plan_concat, read_segment_ends
 from ugen.media.errors import InvalidSegmentError
 from ugen.media.loudness import mean_volume_db
 from ugen.media.probe import probe
+from ugen.media.render import render_plan, verify_output
 from ugen.media.runner import run_ffmpeg
 
 
-def test_concat_segments_mixed_formats_exact_duration(make_video: VideoFactory,
-                                                      tmp_path: Path) -> None:
+def _join(segments: list[Path], folder: Path) -> tuple[ConcatPlan, Path, Path]:
+    """The plan, the rendered video and the joined sound (WAV) of ``segments``."""
+    plan = plan_concat(segments, width=W, height=H, fps=FPS)
+    sound = join_audio(plan, folder / "joined.wav")
+    return plan, render_plan(plan, sound, folder / "joined.mp4"), sound
+
+
+def test_join_mixed_formats_exact_duration(make_video: VideoFactory, tmp_path: Path) -> None:
     segments = [
         make_video("a.mp4", duration=1.5, audio="mono44"),
         make_video("b.mp4", size="640x360", fps=24, duration=1.0, audio=None, pix_fmt="yuv444p"),
         make_video("c.mp4", size="240x426", fps=25, duration=1.2, sar="2/1"),
     ]
-    result = concat_segments(segments, tmp_path / "joined.mkv", width=W, height=H, fps=FPS)
+    plan, video, sound = _join(segments, tmp_path)
 
-    assert result.frame_count == 45 + 30 + 36
-    assert result.segment_offsets_s == pytest.approx((0.0, 1.5, 2.5))
-    assert result.dropped_boundary_frames == (0, 0)
-    info = probe(result.path, count_frames=True)
-    assert info.video is not None and info.audio is not None
-    assert info.video.frames == result.frame_count
-    assert (info.video.width, info.video.height, info.video.pix_fmt) == (W, H, "yuv420p")
-    assert (info.audio.codec, info.audio.sample_rate, info.audio.channels) == ("pcm_s16le",
-                                                                               48000, 2)
-    samples = decode_audio(result.path, channels=2)
-    assert len(samples) == round(result.frame_count / FPS * 48000)
-    assert abs(info.duration - result.duration_s) <= 1 / FPS
+    assert plan.frame_count == 45 + 30 + 36
+    assert plan.segment_offsets_s == pytest.approx((0.0, 1.5, 2.5))
+    assert plan.dropped_boundary_frames == (0, 0)
+    info = verify_output(video, width=W, height=H, expected_duration_s=plan.duration_s, fps=FPS)
+    counted = probe(video, count_frames=True).video
+    assert counted is not None and counted.frames == plan.frame_count
+    assert info.video is not None and info.video.pix_fmt == "yuv420p"
+    audio = probe(sound).audio
+    assert audio is not None
+    assert (audio.codec, audio.sample_rate, audio.channels) == ("pcm_s16le", 48000, 2)
+    samples = decode_audio(sound, channels=2)
+    assert len(samples) == round(plan.frame_count / FPS * 48000)
     # the segment without audio became silence, its neighbours kept their tone
-    assert mean_volume_db(result.path, 1.6, 2.4) < -80
-    assert mean_volume_db(result.path, 0.2, 1.3) > -30
-    assert mean_volume_db(result.path, 2.6, 3.6) > -30
+    assert mean_volume_db(sound, 1.6, 2.4) < -80
+    assert mean_volume_db(sound, 0.2, 1.3) > -30
+    assert mean_volume_db(sound, 2.6, 3.6) > -30
 
 
-def test_concat_segments_landscape_and_anamorphic_letterboxed(make_video: VideoFactory,
-                                                              tmp_path: Path) -> None:
+def test_join_landscape_and_anamorphic_letterboxed(make_video: VideoFactory,
+                                                   tmp_path: Path) -> None:
     segments = [
         make_video("wide.mp4", size="640x360", duration=0.5, audio=None),
         make_video("sar.mp4", size="160x568", duration=0.5, audio=None, sar="2/1"),
     ]
-    frames = decode_gray(concat_segments(segments, tmp_path / "j.mkv", width=W, height=H,
-                                         fps=FPS).path)
+    frames = decode_gray(_join(segments, tmp_path)[1])
     wide, anamorphic = frames[5], frames[20]
     # 16:9 in 9:16: picture is 320x180 in the middle, black above and below
     assert wide[:190].mean() < 1 and wide[200:370].mean() > 20 and wide[380:].mean() < 1
@@ -91,7 +97,7 @@ def _cut(src: Path, out: Path, first: int, last: int, *, copies: int = 0,
 
 
 @pytest.mark.parametrize("copies", [0, 1, 2])
-def test_concat_segments_duplicated_boundary_frames_dropped(
+def test_join_duplicated_boundary_frames_dropped(
     source_frames: Path, tmp_path: Path, copies: int
 ) -> None:
     """A (silent) ends on frame 44. B starts on frame 44 repeated ``copies`` times (0: on
@@ -100,30 +106,29 @@ def test_concat_segments_duplicated_boundary_frames_dropped(
     first = 45 - min(copies, 1)
     b = _cut(source_frames, tmp_path / "b.mp4", first, 89, copies=max(copies - 1, 0),
              tone_from=copies)
-    result = concat_segments([a, b], tmp_path / "j.mkv", width=W, height=H, fps=FPS)
+    plan, video, sound = _join([a, b], tmp_path)
 
-    assert result.dropped_boundary_frames == (copies,)
-    assert result.frame_count == 90 and result.segment_offsets_s == (0.0, 1.5)
-    truth, out = decode_gray(source_frames), decode_gray(result.path)
+    assert plan.dropped_boundary_frames == (copies,)
+    assert plan.frame_count == 90 and plan.segment_offsets_s == (0.0, 1.5)
+    truth, out = decode_gray(source_frames), decode_gray(video)
     assert len(out) == 90
     for k in (43, 44, 45, 46):  # every output frame shows the source frame of its index
         errors = [np.abs(out[k] - truth[j]).mean() for j in (k - 1, k, k + 1)]
         assert int(np.argmin(errors)) == 1, (k, errors)
-    audio = np.abs(decode_audio(result.path)[:, 0])
+    audio = np.abs(decode_audio(sound)[:, 0])
     onset = int(np.argmax(audio > 0.25))
     assert abs(onset / 48000 - 1.5) < 0.006
 
 
-def test_concat_segments_distinct_boundary_nothing_dropped(make_video: VideoFactory,
-                                                           tmp_path: Path) -> None:
+def test_plan_concat_distinct_boundary_nothing_dropped(make_video: VideoFactory) -> None:
     a = make_video("a.mp4", duration=1.0)
     b = make_video("b.mp4", size="480x852", duration=1.0)  # same pattern restarts: frame 0 != 29
-    result = concat_segments([a, b], tmp_path / "j.mkv", width=W, height=H, fps=FPS)
-    assert result.dropped_boundary_frames == (0,) and result.frame_count == 60
+    plan = plan_concat([a, b], width=W, height=H, fps=FPS)
+    assert plan.dropped_boundary_frames == (0,) and plan.frame_count == 60
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "missing"])
-def test_concat_segments_corrupt_segment_raises_naming_it(
+def test_plan_concat_corrupt_segment_raises_naming_it(
     make_video: VideoFactory, tmp_path: Path, damage: str
 ) -> None:
     good = make_video("good.mp4", duration=0.5)
@@ -133,16 +138,13 @@ def test_concat_segments_corrupt_segment_raises_naming_it(
     elif damage == "truncated":
         bad.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
     with pytest.raises(InvalidSegmentError) as caught:
-        concat_segments([good, good, bad], tmp_path / "j.mkv", width=W, height=H, fps=FPS)
+        plan_concat([good, good, bad], width=W, height=H, fps=FPS)
     assert caught.value.index == 2 and caught.value.path == bad
     assert "segment 2" in str(caught.value) and "bad_segment.mp4" in str(caught.value)
-    assert not (tmp_path / "j.mkv").exists()
 
 
-def test_concat_segments_variable_frame_rate_and_4k_inputs(make_video: VideoFactory,
-                                                           tmp_path: Path) -> None:
-    from ugen.media.runner import run_ffmpeg
-
+def test_join_variable_frame_rate_and_4k_inputs(make_video: VideoFactory,
+                                                tmp_path: Path) -> None:
     # A variable-frame-rate segment: frames kept at irregular times, timestamps preserved.
     vfr = tmp_path / "vfr.mp4"
     run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size={W}x{H}:rate=30:duration=1.5",
@@ -154,19 +156,19 @@ def test_concat_segments_variable_frame_rate_and_4k_inputs(make_video: VideoFact
     assert vfr_info.video is not None and vfr_info.video.frames is not None
     assert vfr_info.video.frames < 45  # frames really are missing: the rate varies
     big = make_video("uhd.mp4", size="3840x2160", duration=0.5)
-    result = concat_segments([vfr, big], tmp_path / "joined.mkv", width=W, height=H, fps=FPS)
+    plan, video, sound = _join([vfr, big], tmp_path)
     # The VFR segment is retimed to a constant rate over its video's real duration (its last
     # frame at 1.4 s, shown for one frame), the 4K one scaled down to the output size.
     assert vfr_info.video.duration is not None
     vfr_frames = round(vfr_info.video.duration * FPS)
     assert vfr_frames in (43, 44, 45)
-    assert result.frame_count == vfr_frames + 15
-    assert result.segment_offsets_s == pytest.approx((0.0, vfr_frames / FPS))
-    info = probe(result.path, count_frames=True)
-    assert info.video is not None and info.video.frames == result.frame_count
+    assert plan.frame_count == vfr_frames + 15
+    assert plan.segment_offsets_s == pytest.approx((0.0, vfr_frames / FPS))
+    info = probe(video, count_frames=True)
+    assert info.video is not None and info.video.frames == plan.frame_count
     assert (info.video.width, info.video.height) == (W, H)
-    samples = decode_audio(result.path, channels=2)
-    assert len(samples) == round(result.frame_count / FPS * 48000)
+    samples = decode_audio(sound, channels=2)
+    assert len(samples) == round(plan.frame_count / FPS * 48000)
 
 
 @pytest.mark.parametrize("copies", [1, 2])

@@ -19,7 +19,7 @@ from media_kit import (
     silence,
 )
 
-from ugen.media.concat import ConcatPlan, SegmentPlan, concat_segments, join_audio, plan_concat
+from ugen.media.concat import ConcatPlan, SegmentPlan, join_audio, plan_concat
 from ugen.media.encode import BT709_TAGS
 from ugen.media.errors import FFmpegTimeout, InvalidSegmentError
 from ugen.media.feed import crossfade, decode_args, encode_fed, frame_bytes
@@ -198,16 +198,3 @@ def test_encode_fed_timeout_ends_every_process(tmp_path: Path) -> None:
     assert caught.value.returncode is None
     assert processes_mentioning(marker) == []
     assert [p for seg in segments for p in processes_mentioning(seg.name)] == []
-
-
-def test_render_plan_same_pictures_as_the_intermediate(truth: Path, tmp_path: Path) -> None:
-    segments = [_segment(truth, tmp_path / f"s{i}.mp4", i, repeat=i == 1, negate=i == 2)
-                for i in range(3)]
-    plan = plan_concat(segments, width=W, height=H, fps=FPS)
-    audio = silence(tmp_path / "a.wav", 4.0)
-    direct = decode_gray(render_plan(plan, audio, tmp_path / "direct.mp4"), size=(W, H))
-    joined = decode_gray(concat_segments(segments, tmp_path / "j.mkv", width=W, height=H,
-                                         fps=FPS).path, size=(W, H))
-    assert direct.shape == joined.shape == (3 * SEG, H, W)
-    # the encode's loss only (the crossfade frames included)
-    assert np.abs(direct - joined).mean(axis=(1, 2)).max() < 3

@@ -1,4 +1,4 @@
-"""Crossfades where the motion jumps at a join: the decision, the filtergraph, the pictures."""
+"""Crossfades where the motion jumps at a join: the decision, its limits, the pictures."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 from media_kit import FAST_H264, FPS, H, W, decode_audio, decode_gray
 
 from ugen.media.boundary import TRANSITION_FRAMES, transition_frames
-from ugen.media.concat import SegmentPlan, build_concat_args, concat_segments
+from ugen.media.concat import ConcatPlan, SegmentPlan, check_blends, join_audio, plan_concat
 from ugen.media.encode import BT709_TAGS
 from ugen.media.probe import probe
+from ugen.media.render import render_plan
 from ugen.media.runner import run_ffmpeg
 
 
@@ -38,25 +39,12 @@ def _plan(name: str, *, frames: int = 30, blend: int = 0) -> SegmentPlan:
                        out_frames=frames, blend_frames=blend)
 
 
-def _graph(args: list[str]) -> str:
-    return args[args.index("-filter_complex") + 1]
-
-
-def test_build_concat_args_blend_centred_on_join_audio_cut() -> None:
-    plans = [_plan("a.mp4", frames=45), _plan("b.mp4", frames=45, blend=4), _plan("c.mp4")]
-    graph = _graph(build_concat_args(plans, Path("o.mkv"), width=W, height=H, fps=FPS))
-    # both sides held by two frames, the fade over four, starting two frames before the join
-    assert "[v0]fps=30,tpad=stop_mode=clone:stop=2[l1]" in graph
-    assert "[v1]tpad=start_mode=clone:start=2[r1]" in graph
-    assert "xfade=transition=fade:duration=0.133333:offset=1.433333[j1]" in graph
-    assert "[j1][v2]concat=n=2:v=1:a=0[j2]" in graph
-    assert "[a0][a1][a2]concat=n=3:v=0:a=1[aout]" in graph
-
-
-def test_build_concat_args_blend_longer_than_neighbour_rejected() -> None:
+def test_check_blends_longer_than_a_neighbour_or_on_the_first_segment_rejected() -> None:
     with pytest.raises(ValueError, match="segment 1"):
-        build_concat_args([_plan("a.mp4", frames=1), _plan("b.mp4", blend=4)], Path("o.mkv"),
-                          width=W, height=H, fps=FPS)
+        check_blends([_plan("a.mp4", frames=1), _plan("b.mp4", blend=4)])
+    with pytest.raises(ValueError, match="segment 0"):
+        check_blends([_plan("a.mp4", blend=2), _plan("b.mp4")])
+    check_blends([_plan("a.mp4", frames=2), _plan("b.mp4", blend=4)])  # held frames suffice
 
 
 @pytest.fixture(scope="module")
@@ -82,17 +70,23 @@ def _steps(frames: np.ndarray) -> np.ndarray:
     return np.abs(np.diff(frames, axis=0)).mean(axis=(1, 2))
 
 
-def test_concat_segments_motion_jump_crossfaded(jump_segments: tuple[Path, Path, Path],
-                                                tmp_path: Path) -> None:
-    a, _, c = jump_segments
-    result = concat_segments([a, c], tmp_path / "j.mkv", width=W, height=H, fps=FPS)
+def _render(segments: list[Path], folder: Path) -> tuple[ConcatPlan, Path, Path]:
+    plan = plan_concat(segments, width=W, height=H, fps=FPS)
+    sound = join_audio(plan, folder / "joined.wav")
+    return plan, render_plan(plan, sound, folder / "joined.mp4"), sound
 
-    assert result.transition_frames == (TRANSITION_FRAMES,)
-    assert result.frame_count == 90 and result.segment_offsets_s == (0.0, 1.5)
-    info = probe(result.path, count_frames=True)
+
+def test_render_plan_motion_jump_crossfaded(jump_segments: tuple[Path, Path, Path],
+                                            tmp_path: Path) -> None:
+    a, _, c = jump_segments
+    plan, video, sound = _render([a, c], tmp_path)
+
+    assert plan.transition_frames == (TRANSITION_FRAMES,)
+    assert plan.frame_count == 90 and plan.segment_offsets_s == (0.0, 1.5)
+    info = probe(video, count_frames=True)
     assert info.video is not None and info.video.frames == 90
-    assert len(decode_audio(result.path, channels=2)) == 3 * 48000
-    frames = decode_gray(result.path)
+    assert len(decode_audio(sound, channels=2)) == 3 * 48000
+    frames = decode_gray(video)
     raw_jump = float(np.abs(decode_gray(c)[0] - decode_gray(a)[-1]).mean())
     steps = _steps(frames)
     assert raw_jump > 30
@@ -104,12 +98,12 @@ def test_concat_segments_motion_jump_crossfaded(jump_segments: tuple[Path, Path,
     assert np.abs(frames[60] - decode_gray(c)[15]).mean() < 2
 
 
-def test_concat_segments_smooth_join_untouched(jump_segments: tuple[Path, Path, Path],
-                                               tmp_path: Path) -> None:
+def test_render_plan_smooth_join_untouched(jump_segments: tuple[Path, Path, Path],
+                                           tmp_path: Path) -> None:
     a, b, _ = jump_segments
-    result = concat_segments([a, b], tmp_path / "j.mkv", width=W, height=H, fps=FPS)
+    plan, video, _ = _render([a, b], tmp_path)
 
-    assert result.transition_frames == (0,) and result.frame_count == 90
-    frames, a_frames, b_frames = decode_gray(result.path), decode_gray(a), decode_gray(b)
+    assert plan.transition_frames == (0,) and plan.frame_count == 90
+    frames, a_frames, b_frames = decode_gray(video), decode_gray(a), decode_gray(b)
     assert np.abs(frames[44] - a_frames[44]).mean() < 2
     assert np.abs(frames[45] - b_frames[0]).mean() < 2

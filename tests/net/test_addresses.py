@@ -81,3 +81,12 @@ def test_check_url_unresolvable_host() -> None:
     with pytest.raises(UnsafeUrlError) as info:
         check_url("http://no-such-host.invalid/a.png")
     assert info.value.reason == "unresolvable"
+
+
+@pytest.mark.parametrize("url", ["http://exa\x00mple.com/", "https://example.com/a b",
+                                 "https://example.com/\r\nX-Injected: 1", "https://ex\tample.com",
+                                 " https://example.com/", "https://example.com/\x85"])
+def test_split_url_refuses_spaces_and_control_characters(url: str) -> None:
+    with pytest.raises(UnsafeUrlError) as info:
+        split_url(url)
+    assert info.value.reason == "unsafe_url"

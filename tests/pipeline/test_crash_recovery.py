@@ -15,8 +15,8 @@ from dbos import DBOS
 
 from tests.core.test_credits import assert_ledger_balances
 from tests.utils.jobs import submit, wait
+from tests.utils.jobs import view as view_of
 from tests.utils.workers import Workers
-from ugen import service
 from ugen.core.config import Settings
 from ugen.pipeline.workflow import workflow_id_for
 
@@ -26,7 +26,7 @@ SEGMENTS = 4
 def checkpointed(job_id: str) -> tuple[set[str], set[str]]:
     """Keyframes and segments whose steps DBOS has checkpointed for run 1."""
     parent = workflow_id_for(job_id, 1)
-    done = [Path(wf.output["key"]).stem
+    done = [wf.output.item
             for wf in DBOS.list_workflows(parent_workflow_id=parent, status="SUCCESS")]
     return ({d for d in done if d.startswith("kf_")}, {d for d in done if d.startswith("seg_")})
 
@@ -60,7 +60,7 @@ def test_kill_worker_mid_generation_resumes_without_regenerating(
                     aspect_ratio="1:1")
     workers.start("w1")
     wait_for_segments(job_id, 1)
-    view = service.job_view(settings, job_id)
+    view = view_of(settings, job_id)
     assert view["current_stage"] == "generation"
     workers.kill("w1")
     keyframes, segments = checkpointed(job_id)

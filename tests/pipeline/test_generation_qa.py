@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.core.test_credits import assert_ledger_balances
-from tests.utils.jobs import stage, submit, wait
+from tests.utils.jobs import output, submit, wait
 from ugen.core.config import Settings
+from ugen.pipeline.outputs import GenerationOutput
 from ugen.pipeline.worker import start_worker
 from ugen.providers import registry
 from ugen.qa import QaVerdict
@@ -49,9 +50,9 @@ def test_rejected_keyframe_is_regenerated_then_passes(settings: Settings,
     job_id = submit(settings, product_image, stop_at_stage="generation")
     view = wait(settings, job_id)
     assert view["status"] == "stopped", view["error_message"]
-    qa = stage(view, "generation")["outputs"]["qa"]
-    assert qa["kf_02"]["attempts"] == 2 and qa["kf_02"]["passed"]
-    assert qa["kf_01"]["attempts"] == 1
+    keyframes = {k.item: k for k in output(settings, job_id, GenerationOutput).keyframes}
+    assert keyframes["kf_02"].attempts == 2 and keyframes["kf_02"].qa.passed
+    assert keyframes["kf_01"].attempts == 1
     assert view["provider_calls"]["keyframe:kf_02"] == 2
     assert view["provider_calls"]["keyframe:kf_01"] == 1
 
@@ -67,7 +68,7 @@ def test_segment_failing_qa_past_retries_fails_stage(settings: Settings,
     assert view["status"] == "failed"
     assert view["error_stage"] == "generation"
     message = view["error_message"]
-    assert "segment 1 failed QA after 2 attempt(s)" in message
+    assert message.startswith("generation failed: segment 1: failed QA after 2 attempt(s)")
     assert "MOTION_ARTIFACT" in message and "warped hand" in message
     assert view["provider_calls"]["video:seg_01"] == 2
     by_stage = view["estimate"]["by_stage"]

@@ -9,17 +9,18 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tests.core.test_credits import assert_ledger_balances
-from tests.utils.jobs import stage, submit, wait
+from tests.utils.jobs import output, path_of, stage, submit, wait
+from tests.utils.jobs import view as view_of
 from ugen import service
 from ugen.core.config import Settings
 from ugen.core.types import STAGES
 from ugen.media.boundary import SegmentEnds, analysis_size
 from ugen.media.loudness import measure_loudness
 from ugen.media.probe import probe
+from ugen.pipeline.outputs import AudioOutput, ConcatOutput, GenerationOutput
 from ugen.pipeline.worker import start_worker
 from ugen.providers import registry
 from ugen.providers.base import PermanentProviderError
-from ugen.store.artifacts import LocalArtifactStore
 from ugen.store.db import session_scope
 from ugen.store.models import CreditTransaction, JobEvent
 
@@ -36,21 +37,23 @@ def test_run_job_completes_with_verified_mp4(settings: Settings, product_image: 
     assert info.video is not None and info.audio is not None
     assert (info.video.codec, info.video.width, info.video.height) == ("h264", 1080, 1920)
     assert info.video.pix_fmt == "yuv420p" and info.audio.codec == "aac"
-    concat = stage(view, "concat")["outputs"]
+    concat = output(settings, job_id, ConcatOutput)
     # Duration within one frame of the concatenated timeline (2 x 3 s less the dropped
     # duplicate boundary frame).
     frame = 1 / 30
-    assert abs(info.duration - concat["duration_s"]) <= frame + 1e-3
-    assert abs(concat["duration_s"] - (6.0 - sum(concat["dropped_boundary_frames"]) * frame)) \
+    assert abs(info.duration - concat.duration_s) <= frame + 1e-3
+    assert abs(concat.duration_s - (6.0 - sum(concat.plan.dropped_boundary_frames) * frame)) \
         <= frame + 1e-3
-    assert info.video.frames == concat["frame_count"]
-    # Each accepted segment's first and last frames were read in generation, for concat.
-    generation = stage(view, "generation")["outputs"]
-    store = LocalArtifactStore(settings.artifacts_dir)
-    for seg_key, ends_key in zip(generation["segments"], generation["segment_ends"],
-                                 strict=True):
-        assert SegmentEnds.load(store.path(ends_key), source=store.path(seg_key),
-                                size=analysis_size(1080, 1920)) is not None
+    assert info.video.frames == concat.plan.frame_count
+    # Each accepted segment's joined frames were read in generation, for concat: the first
+    # segment's tail, the last one's head.
+    segments = output(settings, job_id, GenerationOutput).segments
+    size = analysis_size(1080, 1920)
+    ends = [SegmentEnds.load(path_of(settings, seg.ends or ""),
+                             source=path_of(settings, seg.artifact), size=size)
+            for seg in segments]
+    assert ends[0] is not None and ends[0].head is None and ends[0].tail is not None
+    assert ends[1] is not None and ends[1].head is not None and ends[1].tail is None
     loud = measure_loudness(final)
     assert -15.0 <= loud.integrated_lufs <= -13.0
     assert Path(view["thumbnail_path"]).stat().st_size > 10_000
@@ -65,7 +68,7 @@ def test_run_job_completes_with_verified_mp4(settings: Settings, product_image: 
                      "video:seg_01": 1, "voice_conversion:line_00": 1,
                      "voice_conversion:line_01": 1}
     # The persona's own speech in each segment was converted, not spoken again.
-    assert stage(view, "audio")["outputs"]["speech_sources"] == ["segment", "segment"]
+    assert output(settings, job_id, AudioOutput).speech_sources == ("segment", "segment")
     with session_scope(settings) as s:
         kinds = [e.type for e in s.scalars(select(JobEvent).where(JobEvent.job_id == job_id))]
     assert kinds[0] == "job_created" and kinds[-1] == "job_completed"
@@ -151,10 +154,10 @@ def test_failed_job_retries_from_stage_reusing_earlier_outputs(
 
 def test_cancel_queued_job_releases_credits(settings: Settings, product_image: Path) -> None:
     job_id = submit(settings, product_image)  # no worker: the job stays queued
-    before = service.job_view(settings, job_id)
+    before = view_of(settings, job_id)
     assert before["status"] == "queued" and before["credits_reserved"] > 0
     assert service.cancel_job(settings, job_id)
-    view = service.job_view(settings, job_id)
+    view = view_of(settings, job_id)
     assert view["status"] == "cancelled"
     assert view["credits_reserved"] == 0 and view["credits_consumed"] == 0
     with session_scope(settings) as s:
@@ -174,11 +177,11 @@ def test_cancel_running_job_releases_unused_credits(settings: Settings,
     start_worker(settings)
     job_id = submit(settings, product_image, segment_count=3)
     deadline = time.monotonic() + 120
-    while service.job_view(settings, job_id)["current_stage"] != "generation":
+    while service.job_view(settings, job_id).current_stage != "generation":
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert service.cancel_job(settings, job_id)
-    view = service.job_view(settings, job_id)
+    view = view_of(settings, job_id)
     assert view["status"] == "cancelled"
     finished = {s["stage"] for s in view["stages"] if s["status"] == "completed"}
     assert "generation" not in finished
@@ -186,7 +189,7 @@ def test_cancel_running_job_releases_unused_credits(settings: Settings,
     assert view["credits_reserved"] == 0
     # The workflow stops at its next step boundary; nothing moves afterwards.
     time.sleep(2.0)
-    after = service.job_view(settings, job_id)
+    after = view_of(settings, job_id)
     assert after["status"] == "cancelled"
     assert after["credits_consumed"] == view["credits_consumed"]
     assert_ledger_balances(settings, "local")

@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from tests.utils.jobs import stage, submit, wait
+from tests.utils.jobs import output, submit, wait
 from ugen import service
 from ugen.catalog import Voice
 from ugen.core.config import Settings, get_settings
 from ugen.media.loudness import mean_volume_db
 from ugen.media.probe import probe
+from ugen.pipeline.outputs import AudioOutput, ConcatOutput
 from ugen.pipeline.worker import start_worker
 from ugen.providers.base import SegmentRequest, VideoPoll, VideoProvider
 from ugen.providers.local.alignment._audio import read_mono, speech_regions
@@ -78,18 +79,18 @@ def test_speech_converter_receives_each_segments_speech_and_feeds_the_voice_trac
     changer = _QuietChanger(0.1)
     view = _run_to_audio(fast, product_image, providers=_with_changer(fast, changer),
                          persona_id="zara")
-    concat = stage(view, "concat")["outputs"]
-    audio = stage(view, "audio")["outputs"]
-    assert audio["speech_sources"] == ["segment", "segment"]
+    concat = output(fast, view["job_id"], ConcatOutput)
+    audio = output(fast, view["job_id"], AudioOutput)
+    assert audio.speech_sources == ("segment", "segment")
     assert len(changer.calls) == 2  # one per segment, each the segment's own span
     assert {voice for _, voice in changer.calls} == {"sarah"}
-    spans = [*concat["segment_offsets_s"][1:], concat["duration_s"]]
-    for (source, _), start, end in zip(changer.calls, concat["segment_offsets_s"], spans,
+    spans = [*concat.plan.segment_offsets_s[1:], concat.duration_s]
+    for (source, _), start, end in zip(changer.calls, concat.plan.segment_offsets_s, spans,
                                        strict=True):
         assert probe(source).duration == pytest.approx(end - start, abs=0.001)
-    voice = LocalArtifactStore(fast.artifacts_dir).path(audio["voice"])
+    voice = LocalArtifactStore(fast.artifacts_dir).path(audio.voice)
     # What the changer gave back (each span's speech, 20 dB down) is what was placed.
-    for (source, _), start, end in zip(changer.calls, concat["segment_offsets_s"], spans,
+    for (source, _), start, end in zip(changer.calls, concat.plan.segment_offsets_s, spans,
                                        strict=True):
         drop = mean_volume_db(source, 0.0, end - start) - mean_volume_db(voice, start, end)
         assert drop == pytest.approx(20.0, abs=0.5)
@@ -105,7 +106,8 @@ def test_conversion_without_speech_falls_back_to_the_spoken_line(
     changer = _QuietChanger(0.0)
     view = _run_to_audio(fast, product_image, providers=_with_changer(fast, changer),
                          persona_id="zara")
-    assert stage(view, "audio")["outputs"]["speech_sources"] == ["synthesis", "synthesis"]
+    sources = output(fast, view["job_id"], AudioOutput).speech_sources
+    assert sources == ("synthesis", "synthesis")
     assert [src.name for src, _ in changer.calls] == [
         "segment_00.wav", "line_00.wav", "segment_01.wav", "line_01.wav"]
     with session_scope(fast) as s:
@@ -149,13 +151,13 @@ def test_segments_own_speech_is_converted_to_the_selected_voice_in_sync(
     settings = fast
     view = _run_to_audio(settings, product_image, voice_settings={"voice_id": "roger"})
     job_id = view["job_id"]
-    audio = stage(view, "audio")["outputs"]
-    concat = stage(view, "concat")["outputs"]
-    assert audio["speech_sources"] == ["segment", "segment"]
+    audio = output(settings, job_id, AudioOutput)
+    concat = output(settings, job_id, ConcatOutput)
+    assert audio.speech_sources == ("segment", "segment")
     store = LocalArtifactStore(settings.artifacts_dir)
-    native, voice = store.path(concat["audio"]), store.path(audio["voice"])
-    ends = [*concat["segment_offsets_s"][1:], concat["duration_s"]]
-    for start, end in zip(concat["segment_offsets_s"], ends, strict=True):
+    native, voice = store.path(concat.audio), store.path(audio.voice)
+    ends = [*concat.plan.segment_offsets_s[1:], concat.duration_s]
+    for start, end in zip(concat.plan.segment_offsets_s, ends, strict=True):
         spoken, placed = _regions(native, start, end), _regions(voice, start, end)
         assert spoken and len(spoken) == len(placed)
         for (s0, e0), (s1, e1) in zip(spoken, placed, strict=True):
@@ -188,11 +190,11 @@ def test_segments_without_speech_get_the_line_spoken_by_the_voice(
     view = _run_to_audio(settings, product_image,
                          providers=dataclasses.replace(base, video=_Mute(base.video)))
     job_id = view["job_id"]
-    audio = stage(view, "audio")["outputs"]
-    concat = stage(view, "concat")["outputs"]
-    assert audio["speech_sources"] == ["synthesis", "synthesis"]
-    voice = LocalArtifactStore(settings.artifacts_dir).path(audio["voice"])
-    for start in concat["segment_offsets_s"]:  # each line starts its own segment
+    audio = output(settings, job_id, AudioOutput)
+    concat = output(settings, job_id, ConcatOutput)
+    assert audio.speech_sources == ("synthesis", "synthesis")
+    voice = LocalArtifactStore(settings.artifacts_dir).path(audio.voice)
+    for start in concat.plan.segment_offsets_s:  # each line starts its own segment
         assert mean_volume_db(voice, start, start + 1.0) > -40
     usage = service.job_usage(settings, job_id)
     assert usage["voice"]["calls"] == 2 and usage["voice"]["unit"] == "character"

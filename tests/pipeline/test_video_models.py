@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.utils.jobs import stage, submit, wait
+from tests.utils.jobs import output, path_of, submit, wait
 from ugen import catalog
 from ugen.core.config import Settings
 from ugen.media.probe import probe
+from ugen.pipeline.outputs import GenerationOutput
 from ugen.pipeline.worker import start_worker
-from ugen.store.artifacts import LocalArtifactStore
 
 
 @pytest.mark.parametrize(
@@ -33,10 +33,9 @@ def test_generate_segment_respects_model_constraints(
                     segment_count=1, segment_duration=duration, stop_at_stage="generation")
     view = wait(settings, job_id)
     assert view["status"] == "stopped", view["error_message"]
-    outputs = stage(view, "generation")["outputs"]
-    assert len(outputs["keyframes"]) == 2  # N+1 keyframes for N segments
-    store = LocalArtifactStore(settings.artifacts_dir)
-    info = probe(store.path(outputs["segments"][0]), count_frames=True)
+    outputs = output(settings, job_id, GenerationOutput)
+    assert len(outputs.keyframes) == 1  # N+1 keyframes for N segments: the anchor and one
+    info = probe(path_of(settings, outputs.segments[0].artifact), count_frames=True)
     fps = catalog.video_models()[model].fps
     assert info.video is not None and info.audio is not None
     assert (info.video.width, info.video.height) == size

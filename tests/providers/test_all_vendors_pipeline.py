@@ -1,7 +1,7 @@
 """One whole job with every vendor adapter selected at once, each against its fake.
 
 The settings name the vendors the way an operator would (``UGEN_*`` keys and base URLs): the
-OpenAI script agent (Responses, structured output) and gpt-image-1 keyframe edits, the
+OpenAI script agent (Responses, structured output) and GPT Image keyframe edits, the
 vision QA judge (OpenAI for keyframes, Gemini for segments), Kling video, ElevenLabs
 speech-to-speech and forced alignment. The job must complete, every fake must have seen the
 authenticated calls the documentation asks for, and the job's usage must carry each vendor's
@@ -24,10 +24,11 @@ from tests.providers.fakes.kling import FakeKling
 from tests.providers.fakes.openai import FakeOpenAI, data_url_image, pixel_digest
 from tests.providers.fakes.server import LoopbackServer
 from tests.providers.kling_kit import ACCESS_KEY, SECRET_KEY
-from tests.utils.jobs import stage, submit, wait
+from tests.utils.jobs import output, submit, wait
 from ugen import service
 from ugen.core.config import Settings, get_settings
 from ugen.media.probe import probe
+from ugen.pipeline.outputs import CaptionsOutput, ConcatOutput, InitOutput
 from ugen.pipeline.worker import start_worker
 from ugen.providers import registry
 from ugen.providers.elevenlabs import ElevenLabsAligner, ElevenLabsSpeechConverter
@@ -102,7 +103,7 @@ def test_run_job_every_vendor_adapter_completes(settings: Settings, product_imag
     assert len(edits) == segments + 1
     with Image.open(product_image) as img:
         product = pixel_digest(img)
-    anchor_key = stage(view, "init")["outputs"]["anchor"]
+    anchor_key = output(settings, job_id, InitOutput).anchor.artifact
     with Image.open(settings.artifacts_dir / anchor_key) as img:
         anchor = pixel_digest(img)
     # The anchor shot from the product image alone; every later shot from anchor + product.
@@ -133,8 +134,8 @@ def test_run_job_every_vendor_adapter_completes(settings: Settings, product_imag
     aligns = [r for r in vendors.elevenlabs.requests if r["route"] == "align"]
     assert aligns  # once, or again after a transient failure
     assert str(aligns[-1]["text"]).splitlines() == [s.strip('"') for s in said]
-    captions = stage(view, "captions")["outputs"]
-    assert captions["alignment"] == "elevenlabs-forced-alignment" and captions["words"] > 0
+    captions = output(settings, job_id, CaptionsOutput)
+    assert captions.alignment == "elevenlabs-forced-alignment" and captions.words
 
     # Cost truth: each capability's billable units, with the vendor that billed them.
     usage = service.job_usage(settings, job_id)
@@ -158,5 +159,5 @@ def test_run_job_every_vendor_adapter_completes(settings: Settings, product_imag
     assert info.video is not None and info.audio is not None
     assert (info.video.codec, info.audio.codec) == ("h264", "aac")
     assert (info.video.width, info.video.height) == (1080, 1920)
-    duration = stage(view, "concat")["outputs"]["duration_s"]
+    duration = output(settings, job_id, ConcatOutput).duration_s
     assert abs(info.duration - duration) <= 0.05 and duration > 5.5

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from PIL import Image
 from pydantic import SecretStr
@@ -74,7 +75,7 @@ def test_write_script_gemini_structured_output_fits(gem: Rig) -> None:
     (sent,) = gem.fake.requests
     config = sent["body"]["generationConfig"]
     assert config["responseMimeType"] == "application/json"
-    assert sent["model"] == "gemini-2.5-flash"
+    assert sent["model"] == "gemini-3.8-flash"
     assert any("inlineData" in p for p in sent["body"]["contents"][0]["parts"])
     assert agent.usage.take(gem.product)[0].units == 1000
 
@@ -156,3 +157,32 @@ def test_gemini_bad_key_fails_at_once_and_is_never_shown(
     chain = [caught.value, caught.value.__cause__]
     for text in [caplog.text, *(str(e) for e in chain), *(repr(e) for e in chain)]:
         assert wrong not in text
+
+
+@pytest.mark.parametrize(("model", "temperature"), [
+    ("gemini-3.8-flash", None), ("gemini-3.6-flash", None), ("gemini-2.5-flash-lite", 0)])
+def test_gemini_vision_model_temperature_only_for_models_that_take_it(
+        gem: Rig, model: str, temperature: int | None) -> None:
+    GeminiVisionModel(api_key=SecretStr(KEY), base_url=gem.url, model=model).assess(
+        [("keyframe", gem.product)], "judge")
+    (sent,) = gem.fake.requests
+    assert sent["model"] == model
+    assert sent["body"]["generationConfig"].get("temperature") == temperature
+
+
+def test_fake_gemini_refuses_temperature_where_the_model_does(gem: Rig) -> None:
+    body = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}],
+            "generationConfig": {"temperature": 0, "responseMimeType": "application/json",
+                                 "responseSchema": {"type": "object"}}}
+    with httpx.Client(base_url=gem.url, headers={"x-goog-api-key": KEY}) as http:
+        answer = http.post("/v1beta/models/gemini-3.6-flash:generateContent", json=body)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["status"] == "INVALID_ARGUMENT"
+    assert "temperature" in answer.json()["error"]["message"]
+
+
+def test_generate_keyframe_gemini_text_model_cannot_answer_an_image(gem: Rig) -> None:
+    provider = GeminiKeyframeProvider(api_key=SecretStr(KEY), base_url=gem.url,
+                                      model="gemini-3.8-flash")
+    with pytest.raises(PermanentProviderError, match="response modalities"):
+        provider.generate_keyframe(gem.keyframe_request(0, None))

@@ -3,25 +3,40 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import subprocess
+from pathlib import Path
 
+import httpx
 import jwt
 import numpy as np
 import pytest
+from pydantic import SecretStr
 
 from tests.providers.fakes.elevenlabs import voiced_regions
+from tests.providers.fakes.kling import validate_create
+from tests.providers.fakes.retired_models import RetiredModel
 from tests.providers.kling_kit import ACCESS_KEY, SECRET_KEY, KlingRig
 from tests.utils.video import poll_until_done
 from ugen.media.probe import probe
 from ugen.providers.base import (
     ContentPolicyError,
+    PermanentProviderError,
     TransientProviderError,
 )
+from ugen.providers.kling import KlingVideoProvider
 from ugen.providers.kling._auth import make_token
+from ugen.providers.kling._errors import error_for
 from ugen.providers.kling.video import MAX_PROMPT_CHARS
 from ugen.providers.retry import call_with_retries
-from ugen.providers.vendor import VendorAuthError, VendorQuotaError, VendorTaskGoneError
+from ugen.providers.vendor import (
+    VendorAuthError,
+    VendorConfigError,
+    VendorQuotaError,
+    VendorTaskGoneError,
+    load_vendor_models,
+)
 
 
 def test_generate_segment_kling_returns_real_video(kling: KlingRig) -> None:
@@ -158,3 +173,89 @@ def test_make_token_kling_claims_verify_with_pyjwt() -> None:
                         options={"verify_exp": False, "verify_nbf": False})
     assert claims == {"iss": ACCESS_KEY, "exp": 1_700_001_800, "nbf": 1_699_999_995}
     assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
+
+
+def test_fake_kling_answers_an_unknown_task_as_the_live_api(kling: KlingRig) -> None:
+    """HTTP 400 with code 1201, for a task id and for an external id alike (not a 404)."""
+    token = make_token(ACCESS_KEY, SECRET_KEY)
+    with httpx.Client(base_url=kling.url, headers={"Authorization": f"Bearer {token}"}) as http:
+        for unknown in ("kt424242", "ugen-0123456789abcdef"):
+            answer = http.get(f"/v1/videos/image2video/{unknown}")
+            assert answer.status_code == 400
+            assert answer.json()["code"] == 1201
+            assert answer.json()["message"] == f"Task not found by id/external id: {unknown}"
+
+
+def test_submit_segment_kling_first_lookup_not_found_creates_the_task(kling: KlingRig) -> None:
+    task_id = kling.adapter().submit(kling.request())
+    lookups = [p for m, p in kling.fake.requests if m == "GET"]
+    assert len(lookups) == 1 and lookups[0].rpartition("/")[2].startswith("ugen-")
+    assert kling.fake.submissions == 1 and task_id in kling.fake.tasks
+
+
+@pytest.mark.parametrize(("fault", "error", "code"), [
+    ("no_permission", VendorAuthError, 1103),
+    ("platform_policy", ContentPolicyError, 1300),
+    ("ip_whitelist", VendorConfigError, 1304),
+    ("account", VendorConfigError, 1100),
+    ("balance", VendorQuotaError, 1102),
+])
+def test_submit_segment_kling_documented_codes_fail_at_once(
+        kling: KlingRig, fault: str, error: type[Exception], code: int) -> None:
+    kling.fake.inject(fault, method="POST")
+    sleeps: list[float] = []
+    with pytest.raises(error, match=f"code {code}"):
+        call_with_retries(lambda: kling.adapter().submit(kling.request()), sleep=sleeps.append)
+    assert sleeps == []  # 1304 comes with HTTP 429, and is still not retried
+    assert kling.fake.submissions == 0
+
+
+def test_poll_segment_kling_maintenance_is_transient(kling: KlingRig) -> None:
+    adapter = kling.adapter()
+    task_id = adapter.submit(kling.request())
+    kling.fake.inject("maintenance", method="GET")
+    with pytest.raises(TransientProviderError, match="code 5001"):
+        adapter.poll(task_id)
+
+
+@pytest.mark.parametrize(("status", "code", "task_path", "error"), [
+    (400, 1201, True, VendorTaskGoneError),  # the live answer for an unknown task
+    (404, 1203, True, VendorTaskGoneError),
+    (404, None, True, VendorTaskGoneError),
+    (400, 1201, False, PermanentProviderError),  # a bad create body is not "gone"
+    (403, 1103, True, VendorAuthError),
+    (429, 1304, False, VendorConfigError),
+    (429, 1302, False, TransientProviderError),
+    (418, 1999, False, PermanentProviderError),  # an undocumented code: by its status
+    (503, 1999, False, TransientProviderError),
+])
+def test_error_for_kling_by_code_table(status: int, code: int | None, task_path: bool,
+                                       error: type[Exception]) -> None:
+    response = httpx.Response(status, request=httpx.Request("GET", "https://kling.test/x"))
+    found = error_for(response, {"code": code, "message": "m", "request_id": "r"},
+                      task_path=task_path)
+    assert type(found) is error
+    assert found.request_id == "r" and "(HTTP" in str(found)
+
+
+def test_request_body_kling_model_without_sound_field_omits_it(kling: KlingRig,
+                                                              tmp_path: Path) -> None:
+    turbo = tmp_path / "vendors.toml"
+    turbo.write_text('[models.kling3_std]\nvendor = "kling"\nvendor_model = "kling-v2-5-turbo"\n'
+                     'mode = "std"\n')
+    adapter = KlingVideoProvider(
+        access_key=SecretStr(ACCESS_KEY), secret_key=SecretStr(SECRET_KEY),
+        models=load_vendor_models(turbo), work_dir=tmp_path / "out", base_url=kling.url)
+    body = adapter.request_body(kling.request(), "ugen-x")
+    assert "sound" not in body and body["prompt"] == "she lifts the bottle"
+    task_id = adapter.submit(kling.request())  # the fake takes it: no field the model refuses
+    assert kling.fake.tasks[task_id].body["model_name"] == "kling-v2-5-turbo"
+    assert validate_create({**body, "sound": "on"})[0] == (
+        "sound is not supported by model kling-v2-5-turbo")
+
+
+def test_submit_segment_kling_retired_model_is_refused(kling: KlingRig) -> None:
+    kling.fake.retired_models = (RetiredModel("kling", "kling-v3", dt.date(2026, 1, 1),
+                                              "test row: Kling documents no retirement"),)
+    with pytest.raises(PermanentProviderError, match=r"kling-v3 does not exist.*code 1203"):
+        kling.adapter().submit(kling.request())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,13 @@ from PIL import Image, ImageDraw
 from ugen.catalog import find_persona
 from ugen.providers.base import KeyframeRequest, KeyframeShot, PermanentProviderError
 from ugen.providers.local._cutout import load_cutout
+from ugen.providers.local._layout import (
+    FRAME_MARGIN,
+    Expression,
+    Layout,
+    ShotSpec,
+    plan_layout,
+)
 from ugen.providers.local.keyframes import (
     LocalKeyframeProvider,
     compose,
@@ -175,3 +184,68 @@ def test_unreadable_product_is_a_permanent_error(tmp_path: Path) -> None:
     bad.write_bytes(b"definitely not a picture")
     with pytest.raises(PermanentProviderError):
         LocalKeyframeProvider().generate_keyframe(_request(bad, tmp_path / "k.png"))
+
+
+def _tilted_box(lay: Layout) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = lay.product_box
+    t = math.radians(lay.product_angle)
+    w, h = x1 - x0, y1 - y0
+    half_w = (w * abs(math.cos(t)) + h * abs(math.sin(t))) / 2
+    half_h = (w * abs(math.sin(t)) + h * abs(math.cos(t))) / 2
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return cx - half_w, cy - half_h, cx + half_w, cy + half_h
+
+
+def test_every_layout_keeps_the_tilted_product_inside_the_frame() -> None:
+    """Every shot, camera angle, placement and frame, for slim to wide products: the product,
+    tilted as it is held, keeps FRAME_MARGIN of the short side free on every side (the anchor
+    of a wide product in 16:9 used to lose its corner below the frame)."""
+    expression = Expression("smile", "neutral", "open", 2.0)
+    worst = 1.0
+    for (width, height), closeness, focus, angle, placement, aspect, side in itertools.product(
+            [(1080, 1920), (1920, 1080), (1080, 1080)], range(4), (False, True),
+            (-1, 0, 1, 2), ("hand", "hand_high", "hand_face", "surface", "chest"),
+            (0.15, 0.25, 0.5, 1.0, 2.5, 6.0), (1, -1)):
+        spec = ShotSpec(closeness, focus, angle, placement, "none", expression)
+        lay = plan_layout(spec, width, height, aspect, side, seed=closeness + angle)
+        x0, y0, x1, y1 = _tilted_box(lay)
+        margin = min(x0, y0, width - x1, height - y1) / min(width, height)
+        worst = min(worst, margin)
+        assert (x1 - x0) * (y1 - y0) > 0.04 * width * height  # still a sizeable product
+    assert worst >= FRAME_MARGIN - 1e-6
+
+
+def test_photo_on_a_busy_backdrop_is_cut_out_opaque(tmp_path: Path) -> None:
+    """A product photographed on a textured, graded wall over a table: no single backdrop
+    colour to take out. The product comes out solid (the label and body opaque, not
+    see-through), the wall and table transparent."""
+    rng = np.random.default_rng(1)
+    h, w = 900, 700
+    y = np.linspace(0.0, 1.0, h)[:, None, None]
+    wall = np.array([190.0, 170.0, 150.0]) * (1.0 - 0.35 * y) + rng.normal(0, 9, (h, w, 3))
+    img = Image.fromarray(np.clip(wall, 0, 255).astype(np.uint8))
+    d = ImageDraw.Draw(img)
+    d.rectangle((0, 740, w, h), fill=(110, 85, 60))
+    d.rounded_rectangle((180, 250, 520, 840), radius=40, fill=(40, 190, 210))  # the bottle
+    d.rectangle((260, 120, 440, 260), fill=(30, 30, 30))  # its cap
+    d.rectangle((220, 420, 480, 700), fill=(246, 240, 226))  # its label
+    path = tmp_path / "photo.jpg"
+    img.save(path, quality=88)
+    cut = load_cutout(path)
+    alpha = np.asarray(cut.image.getchannel("A"))
+    assert not cut.had_alpha
+    assert cut.image.width < 0.7 * w  # cropped to the product, the wall gone
+    ch, cw = alpha.shape
+    assert alpha[0, 0] == 0 and alpha[0, cw - 1] == 0  # wall beside the cap
+    body = alpha[round(0.45 * ch):round(0.85 * ch), round(0.2 * cw):round(0.8 * cw)]
+    assert body.min() == 255  # label and body solid
+
+
+def test_busy_backdrop_photo_without_a_product_region_stays_whole(tmp_path: Path) -> None:
+    """Nothing stands out from the texture: the photo is kept whole and opaque."""
+    noise = np.random.default_rng(2).integers(0, 256, (300, 300, 3), dtype=np.uint8)
+    path = tmp_path / "noise.png"
+    Image.fromarray(noise).save(path)
+    cut = load_cutout(path)
+    assert cut.image.size == (300, 300)
+    assert np.asarray(cut.image.getchannel("A")).min() > 200

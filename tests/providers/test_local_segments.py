@@ -17,6 +17,7 @@ from ugen.media.probe import probe
 from ugen.providers.base import KeyframeRequest, KeyframeShot, SegmentRequest, SpeechResult
 from ugen.providers.local.keyframes import LocalKeyframeProvider, clear_layer_cache
 from ugen.providers.local.segments import LocalVideoProvider, build_motion
+from ugen.qa.temporal import jump_ratio, pair_diffs
 
 W, H, FPS = 360, 640, 12
 
@@ -177,3 +178,29 @@ def test_silent_segment_from_foreign_pictures(keyframes: tuple[Path, Path],
     assert np.abs(frames[0] - _picture(first)).mean() < 4.0
     assert np.abs(frames[-1] - _picture(last)).mean() < 4.0
     assert np.abs(frames[len(frames) // 2] - _picture(first)).mean() > 3.0
+
+
+def test_dissolve_from_close_up_has_no_single_frame_jump(tmp_path: Path) -> None:
+    """From a product close-up to a medium shot the lined-up view of B grows from 1× past the
+    point where it is magnified at all: the view moves smoothly through it, no frame jumps
+    (the pixel QA's identity_jump used to catch a jump there in the offline provider's own
+    segments)."""
+    product = Path(__file__).resolve().parents[2] / "examples" / "serum-bottle.png"
+    persona = find_persona("leo")
+    assert persona is not None
+    shots = (KeyframeShot(1, "product close-up", "slightly high", "focused",
+                          "showing the label of the Glow Serum to the camera", "p"),
+             KeyframeShot(2, "medium", "eye level", "warm smile",
+                          "pointing at the Glow Serum held beside the face", "p"))
+    prov = LocalKeyframeProvider()
+    first, last = (prov.generate_keyframe(KeyframeRequest(
+        shot, product, None, persona, W, H, "holdable", None, seed, tmp_path / f"k{seed}.png"))
+        for shot, seed in zip(shots, (1001, 1002), strict=True))
+    request = replace(_request(first, last, tmp_path / "seg.mp4", sound=False, duration=3.0),
+                      fps=30)
+    frames = 90
+    motion = build_motion(request, frames, None)
+    grey = np.stack([np.asarray(motion.frame(i).convert("L").resize((W // 3, H // 3)))
+                     for i in range(frames)])
+    ratio, where = jump_ratio(pair_diffs(grey))
+    assert ratio < 0.6, f"frame {where} jumps {ratio:.2f}× its neighbours' change"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import httpx
 import pytest
 from PIL import Image
 from pydantic import SecretStr
@@ -42,9 +43,10 @@ class Rig:
         return OpenAIScriptAgent(api_key=SecretStr(key), base_url=f"{self.url}/v1",
                                  timeout_s=20, attempts=3)
 
-    def images(self, key: str = KEY) -> OpenAIKeyframeProvider:
-        return OpenAIKeyframeProvider(api_key=SecretStr(key), base_url=f"{self.url}/v1",
-                                      timeout_s=20)
+    def images(self, key: str = KEY, model: str | None = None) -> OpenAIKeyframeProvider:
+        return OpenAIKeyframeProvider(
+            api_key=SecretStr(key), base_url=f"{self.url}/v1", timeout_s=20,
+            model=model or Settings(openai_api_key=None).openai_image_model)
 
     def script_request(self, **changes: object) -> ScriptRequest:
         persona = find_persona("maya")
@@ -155,7 +157,8 @@ def test_generate_keyframe_openai_anchor_then_shot_uses_references(oai: Rig) -> 
     first, second = oai.fake.requests
     assert first["images"] == 1 and second["images"] == 2
     assert second["fields"]["size"] == "1024x1536"
-    assert second["fields"]["input_fidelity"] == "high"
+    assert second["fields"]["model"] == "gpt-image-2.6-sunburst"
+    assert "input_fidelity" not in second["fields"]  # GPT Image 2 models take none
     assert "establishes the person" in first["fields"]["prompt"]
     assert "Image 2 is the product" in second["fields"]["prompt"]
     assert [u.unit for u in provider.usage.take(shot)] == ["image"]
@@ -195,3 +198,29 @@ def test_openai_bad_key_fails_at_once_and_is_never_shown(
     chain = [caught.value, caught.value.__cause__]
     for text in [caplog.text, *(str(e) for e in chain), *(repr(e) for e in chain)]:
         assert wrong not in text and KEY not in text
+
+
+@pytest.mark.parametrize(("model", "sent"), [
+    ("gpt-image-1.5", "high"),  # takes high and low
+    ("gpt-image-1-mini", None),  # low only: the field is left out, not sent as "high"
+    ("gpt-image-2.5-sunburst", None),
+])
+def test_generate_keyframe_openai_input_fidelity_only_where_the_model_takes_it(
+        oai: Rig, model: str, sent: str | None) -> None:
+    oai.fake.retired_models = ()  # as on a day both 1.x models were still served
+    oai.images(model=model).generate_keyframe(oai.keyframe_request(0, None))
+    (request,) = oai.fake.requests
+    assert (request["fields"]["model"], request["fields"].get("input_fidelity")) == (model, sent)
+
+
+def test_fake_openai_refuses_input_fidelity_the_model_does_not_take(oai: Rig) -> None:
+    """The fake answers as OpenAI does, so an adapter that sent the field would fail."""
+    with httpx.Client(base_url=oai.url) as http:
+        answer = http.post("/v1/images/edits", headers={"Authorization": f"Bearer {KEY}"},
+                           files={"image[]": ("p.png", oai.product.read_bytes(), "image/png")},
+                           data={"model": "gpt-image-2.6-sunburst", "prompt": "hold it",
+                                 "size": "1024x1024", "quality": "high",
+                                 "output_format": "png", "input_fidelity": "high"})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "unsupported_parameter"
+    assert "input_fidelity" in answer.json()["error"]["message"]

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 from PIL import Image
@@ -15,14 +16,12 @@ from pydantic import SecretStr
 from tests.providers.fakes.openai import FakeOpenAI
 from tests.providers.fakes.server import LoopbackServer
 from tests.utils.images import product_png
-from ugen.core.config import Settings
 from ugen.providers.base import PermanentProviderError
 from ugen.providers.openai.judge import OpenAIVisionModel
 from ugen.providers.vision_qa import (
     VisionAssessment,
     VisionKeyframeJudge,
     VisionSegmentJudge,
-    build_vision_judges,
     sample_frames_args,
 )
 from ugen.qa.base import BELOW_THRESHOLD, CRITICAL_DEFECT, MODE_VIOLATION
@@ -76,7 +75,8 @@ def test_judge_keyframe_vision_joins_pixel_score(model: OpenAIVisionModel, fake:
     assert verdict.score <= 0.30  # capped by the category's severity
     assert any("the product is not held" in r for r in verdict.reasons)
     body = fake.requests[0]["body"]
-    assert body["model"] == "gpt-4o-mini"
+    assert body["model"] == "gpt-6-luna"
+    assert "temperature" not in body  # a reasoning model: no sampling parameters
     assert body["response_format"]["json_schema"]["strict"] is True
     # The tokens are the judge's to report, under the judged keyframe.
     (usage,) = judge.usage.take(image)
@@ -141,16 +141,22 @@ def test_sample_frames_args_spreads_frames() -> None:
     assert "fps=1.000000" in args[args.index("-vf") + 1]
 
 
-def test_build_vision_judges_keys_choose_models() -> None:
-    pixel_kf, pixel_seg = PixelKeyframeJudge(), PixelSegmentJudge()
-    none = build_vision_judges(Settings(openai_api_key=None, gemini_api_key=None),
-                               keyframe_pixel=pixel_kf, segment_pixel=pixel_seg)
-    assert none == (pixel_kf, pixel_seg)
+def test_openai_vision_model_temperature_only_for_models_that_take_it(
+        fake: FakeOpenAI, tmp_path: Path) -> None:
+    image = scene(tmp_path / "kf.png")
+    fake.retired_models = ()  # gpt-4o-mini: served until its shutdown on 2027-01-14
+    with LoopbackServer(fake.app) as server:
+        for model in ("gpt-4o-mini", "gpt-6-luna"):
+            OpenAIVisionModel(api_key=SecretStr(KEY), base_url=f"{server.url}/v1",
+                              model=model).assess([("keyframe", image)], "judge")
+    sent = {r["body"]["model"]: r["body"].get("temperature") for r in fake.requests}
+    assert sent == {"gpt-4o-mini": 0, "gpt-6-luna": None}
 
-    both = Settings(openai_api_key=SecretStr(KEY), gemini_api_key=SecretStr("AIzaX"))
-    keyframe, segment = build_vision_judges(both, keyframe_pixel=pixel_kf,
-                                            segment_pixel=pixel_seg)
-    assert isinstance(keyframe, VisionKeyframeJudge)
-    assert isinstance(segment, VisionSegmentJudge)
-    assert [m.name for m in keyframe.models] == ["openai:gpt-4o-mini", "gemini:gemini-2.5-flash"]
-    assert [m.name for m in segment.models] == ["gemini:gemini-2.5-flash", "openai:gpt-4o-mini"]
+
+def test_fake_openai_refuses_temperature_on_a_reasoning_model(fake: FakeOpenAI) -> None:
+    with LoopbackServer(fake.app) as server, httpx.Client(base_url=server.url) as http:
+        answer = http.post("/v1/chat/completions", headers={"Authorization": f"Bearer {KEY}"},
+                           json={"model": "gpt-6-luna", "temperature": 0, "messages": [],
+                                 "response_format": {"type": "json_object"}})
+    assert (answer.status_code, answer.json()["error"]["code"]) == (400,
+                                                                     "unsupported_parameter")

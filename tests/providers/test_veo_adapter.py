@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import logging
+import time
+from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+from pydantic import SecretStr
 
 from tests.providers.veo_kit import API_KEY, VeoRig
 from tests.utils.video import poll_until_done
+from ugen.core.config import Settings
 from ugen.media.probe import probe
 from ugen.providers.base import (
     ContentPolicyError,
@@ -15,7 +23,13 @@ from ugen.providers.base import (
     ProviderError,
 )
 from ugen.providers.retry import call_with_retries
-from ugen.providers.vendor import VendorAuthError, VendorTaskGoneError
+from ugen.providers.vendor import (
+    Timeouts,
+    VendorAuthError,
+    VendorTaskGoneError,
+    load_vendor_models,
+)
+from ugen.providers.veo import VeoVideoProvider
 
 
 def test_generate_segment_veo_returns_real_video(veo: VeoRig) -> None:
@@ -104,9 +118,64 @@ def test_veo_key_never_in_errors_or_logs(veo: VeoRig,
 
 
 def test_poll_segment_veo_large_video_without_bucket_says_what_to_set(veo: VeoRig) -> None:
-    veo.fake.fail_next_with = "Generated video is large, an output storage uri is required."
+    veo.fake.max_inline_bytes = 1_000_000  # smaller than Veo's 1080p video of 8 s
     adapter = veo.adapter()
     result = poll_until_done(adapter, adapter.submit(veo.request()))
     assert result.state == "failed" and result.error is not None
     assert "output storage uri is required" in result.error
     assert "UGEN_VEO_OUTPUT_GCS_URI" in result.error
+
+
+def test_submit_segment_veo_4k_without_bucket_refused_before_any_call(veo: VeoRig) -> None:
+    request = dataclasses.replace(veo.request(), model_id="veo3")  # 4k in video_vendors.toml
+    with pytest.raises(PermanentProviderError, match="UGEN_VEO_OUTPUT_GCS_URI"):
+        veo.adapter().submit(request)
+    assert veo.fake.submissions == 0
+
+
+def _predict(http: httpx.Client, model: str, resolution: str, frame: bytes) -> str:
+    image = {"bytesBase64Encoded": base64.b64encode(frame).decode(), "mimeType": "image/png"}
+    answer = http.post(f"/v1/publishers/google/models/{model}:predictLongRunning", json={
+        "instances": [{"prompt": "she smiles", "image": image, "lastFrame": image}],
+        "parameters": {"aspectRatio": "9:16", "durationSeconds": 8, "resolution": resolution,
+                       "sampleCount": 1}})
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["name"])
+
+
+def _finished(http: httpx.Client, name: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    model_path = name.rpartition("/operations/")[0]  # as the SDK asks: the model's own path
+    while time.monotonic() < deadline:
+        op = http.post(f"/v1/{model_path}:fetchPredictOperation",
+                       json={"operationName": name}).json()
+        if op.get("done"):
+            return dict(op)
+        time.sleep(0.1)
+    raise TimeoutError(name)
+
+
+def test_fake_veo_enforces_vertex_inline_limit(veo: VeoRig) -> None:
+    """Without storageUri, 1080p comes back inline and 4K ends in Vertex AI's error."""
+    frame = veo.request().first_frame.read_bytes()
+    model = "veo-3.1-generate-001"
+    with httpx.Client(base_url=veo.url, headers={"x-goog-api-key": API_KEY}) as http:
+        full_hd = _finished(http, _predict(http, model, "1080p", frame))
+        four_k = _finished(http, _predict(http, model, "4k", frame))
+    assert "bytesBase64Encoded" in full_hd["response"]["videos"][0]
+    assert four_k["error"] == {"code": 3, "message": (
+        "Generated video is large, an output storage uri is required.")}
+    assert "response" not in four_k
+
+
+def test_submit_segment_veo_retired_model_is_not_found(veo: VeoRig, tmp_path: Path) -> None:
+    old = tmp_path / "vendors.toml"
+    old.write_text('[models.veo3_fast]\nvendor = "veo"\nvendor_model = "veo-3.0-fast-generate-001"'
+                   '\nresolution = "1080p"\nperson_generation = "allow_adult"\n')
+    settings = Settings(data_dir=tmp_path / "d", veo_api_key=SecretStr(API_KEY),
+                        veo_base_url=veo.url)
+    adapter = VeoVideoProvider.from_settings(settings, models=load_vendor_models(old),
+                                             work_dir=tmp_path / "out", timeouts=Timeouts())
+    with pytest.raises(PermanentProviderError, match=r"veo-3\.0-fast-generate-001 is not found"):
+        adapter.submit(veo.request())
+    assert veo.fake.submissions == 0

@@ -80,6 +80,19 @@ def unrelated_scene(seed: int = 9) -> Image.Image:
     return img
 
 
+def recoloured(img: Image.Image, like: Image.Image) -> Image.Image:
+    """``img`` with the colours of ``like``: each channel's histogram matched to it."""
+    src = np.asarray(img.convert("RGB"), np.uint8)
+    ref = np.asarray(like.convert("RGB").resize(img.size), np.uint8)
+    out = np.empty_like(src)
+    for c in range(3):
+        order = np.argsort(src[..., c].ravel(), kind="stable")
+        values = np.empty(order.size, np.uint8)
+        values[order] = np.sort(ref[..., c].ravel())
+        out[..., c] = values.reshape(src.shape[:2])
+    return Image.fromarray(out)
+
+
 def compose(scene: Image.Image, product: Image.Image, *, centre: tuple[float, float],
             scale: float, angle: float = 0.0) -> Image.Image:
     """Paste the product (alpha) into a copy of the scene; centre in 0–1 of the frame."""

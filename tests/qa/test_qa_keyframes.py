@@ -56,6 +56,19 @@ def _stretched() -> Image.Image:
     return scenes.place(scenes.background(), scenes.stretched_product(), scenes.ANCHOR_POSE)
 
 
+def _cropped() -> Image.Image:
+    """The product half outside the frame, cut off by its right edge."""
+    return scenes.compose(scenes.background(), scenes.product_image(), centre=(0.97, 0.55),
+                          scale=0.9)
+
+
+def _unrelated_layout() -> Image.Image:
+    """Another place (stripes and discs) in the anchor's own colours, the product where the
+    anchor has it: colour and product pass, no camera move makes it the anchor's scene."""
+    recoloured = scenes.recoloured(scenes.unrelated_scene(), scenes.anchor())
+    return scenes.place(recoloured, scenes.product_image(), scenes.ANCHOR_POSE)
+
+
 BAD_KEYFRAMES: dict[str, tuple[Callable[[], Image.Image], str, str]] = {
     "wrong_size": (lambda: scenes.keyframe_b().resize((600, 960)), "size", "CRITICAL_DEFECT"),
     "black": (_black, "exposure", "CRITICAL_DEFECT"),
@@ -65,6 +78,8 @@ BAD_KEYFRAMES: dict[str, tuple[Callable[[], Image.Image], str, str]] = {
     "product_missing": (scenes.background, "product", "PRODUCT_INTEGRITY"),
     "product_stretched": (_stretched, "product", "PRODUCT_INTEGRITY"),
     "product_replaced": (_replaced, "product", "PRODUCT_INTEGRITY"),
+    "product_cropped": (_cropped, "product", "PRODUCT_INTEGRITY"),
+    "layout_unrelated": (_unrelated_layout, "anchor_structure", "TEMPORAL_INCONSISTENCY"),
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from tests.api.conftest import SMALL_JOB, headers, png_bytes
 from tests.webhooks.conftest import Receiver
@@ -21,6 +22,9 @@ from ugen.core.types import TERMINAL_STATUSES
 from ugen.pipeline.worker import start_worker
 from ugen.providers import registry
 from ugen.providers.base import KeyframeRequest, PermanentProviderError
+from ugen.store.db import session_scope
+from ugen.store.models import WebhookConfig
+from ugen.webhooks.secrets import seal
 
 SECRET = "4f3c" * 16  # like `openssl rand -hex 32`
 JOB = {**SMALL_JOB, "stop_at_stage": None, "music_enabled": False, "aspect_ratio": "1:1"}
@@ -68,7 +72,7 @@ def _wait_attempts(c: TestClient, key: str, job_id: str,
 def test_completed_job_webhook_retried_until_accepted(
         settings: Settings, account: tuple[str, str], receiver: Callable[..., Receiver],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    _, key = account
+    account_id, key = account
     rec = receiver(SECRET, [500, 500])
     with _dev_client(monkeypatch) as c:
         r = c.put("/api/v1/tenants/me/webhook", headers=headers(key),
@@ -83,6 +87,10 @@ def test_completed_job_webhook_retried_until_accepted(
 
     assert [i["status_code"] for i in items] == [500, 500, 200]
     assert [i["state"] for i in items] == ["failed", "failed", "delivered"]
+    with session_scope(settings) as s:  # signed with a secret the database does not show
+        stored = s.get(WebhookConfig, account_id)
+        assert stored is not None and stored.webhook_secret is not None
+        assert SECRET not in stored.webhook_secret
     assert all(isinstance(i["latency_ms"], int) and i["latency_ms"] >= 0 for i in items)
     assert items[0]["error"] == "HTTP 500" and items[2]["error"] is None
     assert len({i["delivery_id"] for i in items}) == 1
@@ -220,4 +228,49 @@ def test_private_per_job_url_refused_at_delivery(
                                it[-1]["state"] == "failed")
     assert len(items) == 1 and items[0]["status_code"] is None
     assert items[0]["error"].startswith("refused URL")
+    assert rec.received == []
+
+
+def _config_row(settings: Settings, account_id: str, url: str, stored_secret: str) -> None:
+    with session_scope(settings) as s:
+        s.add(WebhookConfig(account_id=account_id, webhook_url=url,
+                            webhook_secret=stored_secret))
+
+
+def test_secret_saved_before_encryption_still_signs(
+        settings: Settings, account: tuple[str, str], receiver: Callable[..., Receiver],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    account_id, key = account
+    rec = receiver("plain-secret-of-old", [])
+    _config_row(settings, account_id, rec.url, "plain-secret-of-old")
+    base = registry.build_providers(settings)
+    registry.set_override(dataclasses.replace(base, keyframes=FailingKeyframes()))
+    with _dev_client(monkeypatch) as c:
+        start_worker(get_settings())
+        job_id = _create_job(c, key)
+        assert _wait_job(c, key, job_id)["status"] == "failed"
+        items = _wait_attempts(c, key, job_id, lambda it: bool(it) and
+                               it[-1]["state"] != "pending")
+    assert [i["state"] for i in items] == ["delivered"]
+    [got] = rec.received
+    assert got.ugen_ok and got.standard_ok
+
+
+def test_secret_that_does_not_decrypt_is_never_sent_unsigned(
+        settings: Settings, account: tuple[str, str], receiver: Callable[..., Receiver],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    account_id, key = account
+    rec = receiver(None, [])
+    elsewhere = settings.model_copy(update={"secret_key": SecretStr("another deployment")})
+    _config_row(settings, account_id, rec.url, seal(elsewhere, SECRET, account_id=account_id))
+    base = registry.build_providers(settings)
+    registry.set_override(dataclasses.replace(base, keyframes=FailingKeyframes()))
+    with _dev_client(monkeypatch) as c:
+        start_worker(get_settings())
+        job_id = _create_job(c, key)
+        assert _wait_job(c, key, job_id)["status"] == "failed"
+        items = _wait_attempts(c, key, job_id, lambda it: bool(it) and
+                               it[-1]["state"] != "pending")
+    assert [(i["state"], i["status_code"]) for i in items] == [("failed", None)]
+    assert "UGEN_SECRET_KEY" in items[0]["error"] and SECRET not in items[0]["error"]
     assert rec.received == []

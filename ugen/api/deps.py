@@ -1,4 +1,8 @@
-"""Typed dependencies of the route handlers: the settings and the authenticated account."""
+"""Typed dependencies of the route handlers: the settings and the authenticated account.
+
+Every failed key check counts against the client's address (:mod:`ugen.api.auth_limits`);
+an address that failed too often is refused (429) before its key is looked at.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from ugen.api.auth_limits import FailedAuthLimiter
 from ugen.api.errors import ApiError
 from ugen.core.config import Settings
 from ugen.store.api_keys import authenticate
@@ -52,17 +57,32 @@ def invalid_key() -> ApiError:
                     headers={"WWW-Authenticate": "Bearer"})
 
 
-def account_for_key(settings: Settings, raw: str) -> str:
-    """The id of the account whose key this is (401 for unknown, revoked or expired keys)."""
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client is not None else None
+
+
+def account_for_key(settings: Settings, raw: str, *, limiter: FailedAuthLimiter | None = None,
+                    client: str | None = None) -> str:
+    """The id of the account whose key this is.
+
+    Raises:
+        ApiError: 429 when ``client`` failed too many key checks lately; 401 for an unknown,
+            revoked or expired key (counted against ``client``).
+    """
+    if limiter is not None:
+        limiter.check(client)
     account_id = authenticate(settings, raw)
     if account_id is None:
+        if limiter is not None:
+            limiter.record_failure(client)
         raise invalid_key()
     return account_id
 
 
-def get_account(settings: SettingsDep, raw: ApiKeyDep) -> str:
+def get_account(request: Request, settings: SettingsDep, raw: ApiKeyDep) -> str:
     """The id of the account whose key signed the request."""
-    return account_for_key(settings, raw)
+    limiter: FailedAuthLimiter | None = getattr(request.app.state, "auth_limiter", None)
+    return account_for_key(settings, raw, limiter=limiter, client=client_address(request))
 
 
 AccountDep = Annotated[str, Depends(get_account)]

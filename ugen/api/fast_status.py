@@ -19,7 +19,7 @@ from ugen.api.job_views import JobStatuses
 _JSON = (b"content-type", b"application/json")
 
 
-def _route_path(scope: Scope) -> str:
+def route_path(scope: Scope) -> str:
     """The path without the app's root path, as Starlette's router matches it."""
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
@@ -57,13 +57,15 @@ class JobStatusFastPath:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        path = _route_path(scope)
+        path = route_path(scope)
         job_id = path[len(self.jobs):]
         if not path.startswith(self.jobs) or not job_id or "/" in job_id:
             await self.app(scope, receive, send)
             return
+        client = scope.get("client")
         try:
-            body = self.statuses.body(request_key(scope), job_id)
+            body = self.statuses.body(request_key(scope), job_id,
+                                      client[0] if client else None)
         except ApiError as err:
             response = error_response(err.status_code, err.code, err.message, err.details,
                                       err.headers)

@@ -1,4 +1,9 @@
-"""Build the FastAPI application: routers under ``/api/v1``, errors, and DBOS in the lifespan."""
+"""Build the FastAPI application: routers under ``/api/v1``, errors, and DBOS in the lifespan.
+
+Around the routes: the request guard (NUL in the URL, body limits), the status fast path,
+the failed-authentication limiter, and the access log filter that keeps signatures out of
+the server's access log.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,13 @@ from typing import TYPE_CHECKING, Literal
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 import ugen
-from ugen.api.errors import error_response, register_error_handlers
+from ugen.api.access_log import install_access_log_filter
+from ugen.api.auth_limits import FailedAuthLimiter
+from ugen.api.errors import register_error_handlers
 from ugen.api.fast_status import JobStatusFastPath
+from ugen.api.guard import BodyLimit, BodyLimits, RequestGuard
 from ugen.api.job_views import JobStatuses
 from ugen.api.routes import api_router, tenants
 from ugen.core.config import Settings, get_settings
@@ -26,33 +32,22 @@ if TYPE_CHECKING:
 
 API_PREFIX = "/api/v1"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-# Room for the multipart envelope around the file in a request's Content-Length.
-_MULTIPART_SLACK = 64 * 1024
+MULTIPART_SLACK = 64 * 1024
+"""Room for the multipart envelope around an uploaded file in the request body."""
 
 Runtime = Literal["worker", "client"]
 
 
-class RefuseOversizeUploads:
-    """Refuse a declared oversize upload before its body is read and spooled.
-
-    The route still counts the bytes of uploads sent without a Content-Length. A plain ASGI
-    middleware: every other request passes through at the cost of one path check.
-    """
-
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(f"{API_PREFIX}/uploads/"):
-            declared = Headers(scope=scope).get("content-length", "")
-            if declared.isdigit() and int(declared) > self.limit + _MULTIPART_SLACK:
-                response = error_response(
-                    413, "FILE_TOO_LARGE", f"the file is larger than the limit of "
-                    f"{self.limit} bytes", {"limit_bytes": self.limit})
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+def body_limits(settings: Settings, max_upload_bytes: int,
+                upload_paths: tuple[str, ...] = ()) -> BodyLimits:
+    """JSON bodies up to ``max_json_body_bytes``; an upload its file limit plus envelope
+    (the API's uploads, and ``upload_paths`` of an application mounted beside it)."""
+    upload = BodyLimit(max_bytes=max_upload_bytes + MULTIPART_SLACK, code="FILE_TOO_LARGE",
+                       limit_bytes=max_upload_bytes, what="the file")
+    json_body = BodyLimit(max_bytes=settings.max_json_body_bytes, code="PAYLOAD_TOO_LARGE",
+                          limit_bytes=settings.max_json_body_bytes)
+    return BodyLimits(default=json_body, by_prefix=(
+        (f"{API_PREFIX}/uploads/", upload), *((path, upload) for path in upload_paths)))
 
 
 def _unique_id(route: APIRoute) -> str:
@@ -60,7 +55,7 @@ def _unique_id(route: APIRoute) -> str:
 
 
 def create_app(settings: Settings | None = None, *, runtime_role: Runtime | None = None,
-               max_upload_bytes: int = MAX_UPLOAD_BYTES,
+               max_upload_bytes: int = MAX_UPLOAD_BYTES, upload_paths: tuple[str, ...] = (),
                status_fast_path: bool = True) -> FastAPI:
     """The U-Gen HTTP API.
 
@@ -68,6 +63,8 @@ def create_app(settings: Settings | None = None, *, runtime_role: Runtime | None
         runtime_role: ``worker`` runs queued jobs in this process, ``client`` only enqueues;
             None leaves DBOS to whoever else starts it (the service starts a client lazily).
         max_upload_bytes: the product-image upload limit (documented: 10 MB).
+        upload_paths: path prefixes, outside the API, whose requests carry a product image
+            and get the same limit (the dashboard mounted beside the API sends one).
         status_fast_path: answer ``GET /jobs/{job_id}`` before routing (the same answers as
             the route; off only to compare the two).
     """
@@ -106,13 +103,16 @@ def create_app(settings: Settings | None = None, *, runtime_role: Runtime | None
     )
     app.state.settings = settings
     app.state.max_upload_bytes = max_upload_bytes
-    app.state.job_statuses = JobStatuses(settings)
+    app.state.auth_limiter = FailedAuthLimiter.from_settings(settings)
+    app.state.job_statuses = JobStatuses(settings, app.state.auth_limiter)
     register_error_handlers(app)
+    install_access_log_filter()
 
-    app.add_middleware(RefuseOversizeUploads, limit=max_upload_bytes)
     if status_fast_path:
         app.add_middleware(JobStatusFastPath, prefix=API_PREFIX,
                            statuses=app.state.job_statuses)
+    app.add_middleware(RequestGuard, limits=body_limits(settings, max_upload_bytes,
+                                                        upload_paths))
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(tenants.router, prefix=API_PREFIX)
     return app

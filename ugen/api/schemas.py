@@ -5,14 +5,26 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import UTC, datetime
-from typing import Any, overload
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ugen.core.schemas import JobOptions
-from ugen.core.types import JobStatus, StageName, StageStatus, TransactionType
+from ugen.core.schemas import ONE_LINE, JobOptions
+from ugen.core.types import QaiMode, StageName
 from ugen.net.addresses import UnsafeUrlError, split_url
+from ugen.service.account import LedgerLine
+from ugen.views import (
+    CostComponentPublic,
+    EstimatePublic,
+    JobPublic,
+    StageDetailPublic,
+    StagePublic,
+    as_utc,
+    estimate_public,
+)
+
+__all__ = ["CostComponentPublic", "EstimatePublic", "JobPublic", "StageDetailPublic",
+           "StagePublic", "as_utc", "estimate_public"]
 
 UPLOAD_SCHEME = "ugen://uploads/"
 
@@ -93,62 +105,11 @@ class JobCreate(JobOptions):
 class EstimateCreate(JobOptions):
     """The create-job body; the image and the product name are not needed to price a job."""
 
-    product_name: str = Field("estimate", min_length=1, max_length=200)
-    product_image_url: str | None = None
+    product_name: Annotated[str, Field(min_length=1, max_length=200), ONE_LINE] = "estimate"
+    product_image_url: Annotated[str, Field(max_length=2000), ONE_LINE] | None = None
 
     def to_options(self) -> JobOptions:
         return JobOptions.model_validate(self.model_dump(exclude={"product_image_url"}))
-
-
-class StagePublic(BaseModel):
-    name: StageName
-    status: StageStatus
-    run_number: int
-    started_at: datetime | None
-    finished_at: datetime | None
-    duration_s: float | None
-    credits_used: int
-    error: str | None
-
-
-class CostComponentPublic(BaseModel):
-    component: str
-    stage: StageName
-    quantity: float
-    unit: str
-    unit_credits: int
-    credits: int
-    note: str = ""
-
-
-class EstimatePublic(BaseModel):
-    total: int
-    components: list[CostComponentPublic]
-    by_stage: dict[str, int] = Field(default_factory=dict)
-
-
-class JobPublic(BaseModel):
-    job_id: str
-    status: JobStatus
-    current_stage: StageName | None
-    progress_percent: int
-    run_number: int
-    stages: list[StagePublic]
-    estimate: EstimatePublic
-    credits_reserved: int
-    credits_consumed: int
-    final_video_url: str | None = Field(description="Expiring signed download URL of the MP4 "
-                                         "(no API key needed), once completed.")
-    thumbnail_url: str | None = Field(description="Expiring signed URL of the poster JPEG, "
-                                       "once completed.")
-    error_stage: StageName | None
-    error_message: str | None
-    idempotency_key: str | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    updated_at: datetime
-    params: dict[str, Any]
 
 
 class JobsPublic(BaseModel):
@@ -164,6 +125,11 @@ class RetryCreate(BaseModel):
 
     from_stage: StageName | None = Field(
         None, description="Default: the first stage that did not complete.")
+    qai_mode: QaiMode | None = Field(
+        None, description="Another QA mode from this run on; keyframes and segments of "
+                          "earlier runs that pass it are reused, not paid for again.")
+    max_retries_keyframe: Annotated[int, Field(ge=0, le=5)] | None = None
+    max_retries_video: Annotated[int, Field(ge=0, le=5)] | None = None
 
 
 class RetryPublic(BaseModel):
@@ -171,6 +137,8 @@ class RetryPublic(BaseModel):
     from_stage: StageName
     run_number: int
     credits_reserved: int
+    changes: dict[str, str | int] = Field(
+        default_factory=dict, description="The job fields this retry changed.")
 
 
 # --- catalog ---------------------------------------------------------------------------------
@@ -241,20 +209,8 @@ class BalancePublic(BaseModel):
     available_credits: int
 
 
-class TransactionPublic(BaseModel):
-    id: int
-    type: TransactionType
-    amount: int
-    balance_before: int
-    balance_after: int
-    reserved_after: int
-    job_id: str | None
-    description: str
-    created_at: datetime
-
-
 class TransactionsPublic(BaseModel):
-    items: list[TransactionPublic]
+    items: list[LedgerLine]
     total: int
     page: int
     page_size: int
@@ -263,27 +219,3 @@ class TransactionsPublic(BaseModel):
 
 def total_pages(total: int, page_size: int) -> int:
     return -(-total // page_size) if total else 0
-
-
-@overload
-def as_utc(value: datetime) -> datetime: ...
-
-
-@overload
-def as_utc(value: None) -> None: ...
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; every stored time is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-def estimate_public(data: dict[str, Any]) -> EstimatePublic:
-    """A stored ``Estimate.to_dict()`` as the API shows it."""
-    return EstimatePublic(
-        total=int(data.get("total", 0)),
-        components=[CostComponentPublic(**c) for c in data.get("components", [])],
-        by_stage=dict(data.get("by_stage", {})),
-    )

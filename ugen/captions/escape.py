@@ -81,12 +81,3 @@ def tokenize_event_text(text: str) -> list[tuple[bool, str]]:
             i += 1
     flush()
     return tokens
-
-
-def split_event_text(text: str) -> tuple[list[str], str]:
-    """(override block contents, literal text) of ASS event text; see
-    :func:`tokenize_event_text`."""
-    tokens = tokenize_event_text(text)
-    blocks = [content for is_block, content in tokens if is_block]
-    literal = "".join(content for is_block, content in tokens if not is_block)
-    return blocks, literal

@@ -50,10 +50,6 @@ class FrameLayout:
     def safe_width(self) -> int:
         return self.width - self.margin_left - self.margin_right
 
-    @property
-    def safe_height(self) -> int:
-        return self.height - self.margin_top - self.margin_bottom
-
 
 def frame_layout(width: int, height: int) -> FrameLayout:
     """The caption layout for a ``width`` x ``height`` frame (9:16, 1:1/4:5 or 16:9 family)."""

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+from ugen.core.language import UNSPACED
 from ugen.providers.base import WordTiming
 
-UNSPACED = frozenset({"zh", "ja"})
+__all__ = ["UNSPACED", "retime", "split_words"]
 _JOINS_PREVIOUS = ("助詞", "助動詞", "記号")
 _lock = threading.Lock()
 

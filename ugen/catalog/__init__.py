@@ -1,12 +1,11 @@
 """The product catalog as data: video models, personas, voices, languages, styles and prices.
 
-Loaded once from the TOML files beside this module; prices can be replaced by a file named in
-``UGEN_PRICING_FILE``.
+Loaded once from the TOML files beside this module; prices can be replaced by another file
+(the settings' ``pricing_file``, which :func:`ugen.core.estimate.current_pricing` passes in).
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -162,10 +161,10 @@ def voices() -> dict[str, Voice]:
 
 
 @cache
-def pricing() -> Pricing:
-    override = os.environ.get("UGEN_PRICING_FILE")
-    if override:
-        with Path(override).open("rb") as fh:
+def pricing(file: Path | None = None) -> Pricing:
+    """The credit prices: the packaged ones, or those of ``file`` in their place."""
+    if file is not None:
+        with file.open("rb") as fh:
             return Pricing(**tomllib.load(fh))
     return Pricing(**_load("pricing.toml"))
 

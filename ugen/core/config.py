@@ -32,8 +32,18 @@ class QueueLimits(BaseModel):
     period_s: float = Field(default=60.0, gt=0)
 
 
+# The values of the per-capability provider settings (``auto`` or an adapter's name).
+ScriptProviderName = Literal["auto", "local", "openai", "gemini"]
+KeyframeProviderName = Literal["auto", "local", "simulated", "openai", "gemini"]
+VideoProviderName = Literal["auto", "local", "simulated", "offline", "vendor", "kling", "veo"]
+VoiceProviderName = Literal["auto", "local", "elevenlabs"]
+AlignmentProviderName = Literal["auto", "local", "elevenlabs"]
+MusicProviderName = Literal["auto", "local"]
+QaJudgeName = Literal["auto", "local", "openai", "gemini"]
+
+
 class Settings(BaseSettings):
-    """Runtime configuration of U-Gen (see the README's configuration table)."""
+    """Runtime configuration of U-Gen (see the settings table in docs/configuration.md)."""
 
     model_config = SettingsConfigDict(env_prefix="UGEN_", extra="ignore")
 
@@ -69,8 +79,9 @@ class Settings(BaseSettings):
     """A worker silent this long is gone; a live worker recovers its jobs."""
 
     providers: str = "local"
-    """Provider set: ``local`` (offline, real media) or ``simulated`` (local wrapped in a
-    seeded latency model, for benchmarks and fault tests)."""
+    """The offline keyframes and video that ``auto`` falls back to: ``local`` (real media) or
+    ``simulated`` (local wrapped in a seeded latency and fault model, for benchmarks and fault
+    tests). ``UGEN_KEYFRAME_PROVIDER``/``UGEN_VIDEO_PROVIDER`` name one per capability."""
     simulated_latency_scale: float = 1.0
     simulated_keyframe_s: float = 0.8
     simulated_segment_s: float = 4.5
@@ -82,13 +93,33 @@ class Settings(BaseSettings):
     """Share of simulated calls refused by the content policy."""
     video_poll_interval_s: float = 0.5
 
+    # One setting per capability: ``auto`` or the adapter's name (ugen/providers/choice.py
+    # decides, and ``ugen doctor`` says why).
+    script_provider: ScriptProviderName = "auto"
+    """The script agent: ``auto`` OpenAI, else Gemini, by their keys, else ``local``."""
+    keyframe_provider: KeyframeProviderName = "auto"
+    """Keyframe images: ``auto`` OpenAI, else Gemini, by their keys, else offline (``local``,
+    or ``simulated`` under ``UGEN_PROVIDERS=simulated``)."""
+    video_provider: VideoProviderName = "auto"
+    """Who renders a job's segments: ``auto`` the job's model's vendor (Kling, Veo) when that
+    vendor's keys are configured, else offline (``local``, or ``simulated`` under
+    ``UGEN_PROVIDERS=simulated``); ``local``/``simulated`` always that; ``offline`` the offline
+    adapter; ``vendor`` always the model's vendor (a job fails when its keys are missing);
+    ``kling``/``veo`` that vendor for its models (keys required), the others offline."""
+    voice_provider: VoiceProviderName = "auto"
+    """The persona's voice (speech-to-speech): ``auto`` ElevenLabs when its key is set, else
+    ``local`` (the voice's pitch and formants)."""
+    alignment_provider: AlignmentProviderName = "auto"
+    """Word timings: ``auto`` ElevenLabs forced alignment when its key is set, else ``local``."""
+    music_provider: MusicProviderName = "auto"
+    """Background music: ``auto`` or ``local`` (the one music adapter)."""
+    qa_judge: QaJudgeName = "auto"
+    """The QA judges: ``auto`` the pixel checks joined by every vision model with a key
+    (keyframes OpenAI then Gemini, segments Gemini then OpenAI); ``local`` the pixel checks
+    alone; ``openai``/``gemini`` the pixel checks and that model."""
     vendors: Literal["auto", "offline"] = "auto"
-    """Script agent, keyframes, word timings and QA judge: ``auto`` uses a vendor whose key is
-    set (OpenAI, then Gemini; ElevenLabs for word timings), ``offline`` always this machine."""
-    video_provider: Literal["auto", "offline", "vendor"] = "auto"
-    """Who renders video segments: ``auto`` the job's model's vendor (Kling, Veo) when that
-    vendor's keys are configured, else the offline ``providers`` set; ``offline`` always the
-    ``providers`` set; ``vendor`` always the vendor (a job fails when its keys are missing)."""
+    """Alias kept from before the per-capability settings: ``offline`` makes ``auto`` of the
+    script agent, keyframes, voice, word timings and QA judge stay on this machine."""
     video_vendors_file: Path | None = None
     """A TOML replacing ``ugen/catalog/video_vendors.toml`` (model id → vendor model)."""
     vendor_submit_timeout_s: float = Field(default=60.0, gt=0)
@@ -122,10 +153,12 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     """OpenAI key of the script agent, keyframe image edits and the keyframe QA judge."""
     openai_base_url: str = "https://api.openai.com/v1"
-    openai_script_model: str = "gpt-4.1"
-    openai_image_model: str = "gpt-image-1"
+    openai_script_model: str = "gpt-6-luna"
+    openai_image_model: str = "gpt-image-2.6-sunburst"
     openai_image_quality: Literal["low", "medium", "high", "auto"] = "high"
-    openai_judge_model: str = "gpt-4o-mini"
+    openai_judge_model: str = "gpt-6-luna"
+    """Model defaults were checked against the vendors' model and deprecation pages on
+    2026-12-05 (docs/decisions.md, "Vendor models as of 2026-12-05")."""
     openai_script_timeout_s: float = Field(default=120.0, gt=0)
     openai_image_timeout_s: float = Field(default=240.0, gt=0)
     openai_judge_timeout_s: float = Field(default=60.0, gt=0)
@@ -134,9 +167,9 @@ class Settings(BaseSettings):
     """Gemini API key of the Gemini script agent, keyframe images and QA judge."""
     gemini_base_url: str | None = None
     """Another endpoint for the Gemini API (a proxy; tests). Unset: Google's."""
-    gemini_script_model: str = "gemini-2.5-flash"
-    gemini_image_model: str = "gemini-3.1-flash-image"
-    gemini_judge_model: str = "gemini-2.5-flash"
+    gemini_script_model: str = "gemini-3.8-flash"
+    gemini_image_model: str = "gemini-nano-banana-2.1"
+    gemini_judge_model: str = "gemini-3.8-flash"
     gemini_script_timeout_s: float = Field(default=120.0, gt=0)
     gemini_image_timeout_s: float = Field(default=180.0, gt=0)
     gemini_judge_timeout_s: float = Field(default=60.0, gt=0)
@@ -146,6 +179,8 @@ class Settings(BaseSettings):
     default_account: str = "local"
     default_account_credits: int = 1000
     """Credits granted (as ``bonus``) when the CLI's default account is first created."""
+    pricing_file: Path | None = None
+    """A TOML file replacing the packaged credit prices (``ugen/catalog/pricing.toml``)."""
 
     max_image_megapixels: float = 50.0
     min_image_side: int = 256
@@ -189,6 +224,20 @@ class Settings(BaseSettings):
     """Queued plus running jobs one account may have; 0: no limit (an account's own wins)."""
     max_daily_jobs: int = Field(default=200, ge=0)
     """Jobs one account may create in any rolling 24 h; 0: no limit (an account's own wins)."""
+    max_json_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    """Largest JSON request body; a longer one is refused (413) while it streams in."""
+    auth_failure_limit: int = Field(default=20, ge=0)
+    """Failed API-key checks one client address may make per ``auth_failure_window_s``
+    before it is answered 429 (0: no limit)."""
+    auth_failure_window_s: float = Field(default=60.0, gt=0)
+    secret_key: SecretStr | None = None
+    """Key that encrypts webhook signing secrets at rest; unset: a random key kept in
+    data_dir (``secret.key``, 0600)."""
+    web_session_ttl_s: int = Field(default=7 * 86400, ge=60)
+    """How long a dashboard sign-in lasts before the user signs in again."""
+    login_link_ttl_s: int = Field(default=900, ge=10)
+    """How long a one-time dashboard sign-in link (``ugen serve``, ``ugen admin
+    login-link``) stays usable."""
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from ugen import catalog
+from ugen.core.config import get_settings
 from ugen.core.schemas import JobOptions
 from ugen.core.types import STAGES, StageName, stage_index
 
@@ -58,9 +59,14 @@ class Estimate:
         return cls(tuple(CostLine(**item) for item in raw))
 
 
+def current_pricing() -> catalog.Pricing:
+    """The credit prices in force: the catalog's, or the settings' ``pricing_file``."""
+    return catalog.pricing(get_settings().pricing_file)
+
+
 def estimate(options: JobOptions) -> Estimate:
-    """Price a job from the catalog's configured prices."""
-    prices = catalog.pricing()
+    """Price a job from the prices in force (:func:`current_pricing`)."""
+    prices = current_pricing()
     model = options.model
     n = options.segment_count
     seconds = n * options.effective_segment_duration

@@ -21,6 +21,9 @@ from ugen import catalog
 MIN_CONFIDENCE = 0.30
 MIN_LEAD = 0.15
 
+UNSPACED = frozenset({"zh", "ja"})
+"""Languages written without spaces between words (their words are found by segmenting)."""
+
 # Script → the one language of ours written in it.
 _SINGLE = {"arabic": "ar", "hebrew": "he", "devanagari": "hi", "tamil": "ta", "greek": "el",
            "hangul": "ko"}

@@ -1,13 +1,19 @@
 """The job's parameters as the Jobs API documents them, validated against the catalog.
 
 ``JobCreate`` is used by the CLI and the HTTP API alike. Validation errors name the field.
+Text is taken as given but never blank (nothing visible: spaces, line breaks, zero-width
+characters only), never with control characters (a single line: none at all; longer text:
+tabs and line breaks only) or lone surrogates, and never longer than its limit; numbers are
+finite.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
     ConfigDict,
@@ -19,11 +25,49 @@ from pydantic import (
 from ugen import catalog
 from ugen.core.types import AspectRatio, QaiMode, StageName
 
+# C0 and C1 control characters (and DEL), and the surrogates no UTF-8 text can hold.
+_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_TEXT_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def is_blank(value: str) -> bool:
+    """True when nothing of ``value`` would show: only spaces, line breaks or format marks."""
+    return not any(ch.isprintable() and not ch.isspace() for ch in value)
+
+
+def _checked_text(value: str, forbidden: re.Pattern[str], *, one_line: bool) -> str:
+    found = forbidden.search(value)
+    if found is not None:
+        code = ord(found.group())
+        kind = "a lone surrogate" if 0xD800 <= code <= 0xDFFF else "a control character"
+        where = " (one line: no tabs or line breaks)" if one_line and code in (9, 10, 13) else ""
+        raise ValueError(f"must not contain {kind} (U+{code:04X}){where}")
+    if is_blank(value):
+        raise ValueError("must not be blank")
+    return value
+
+
+def _line(value: str) -> str:
+    return _checked_text(value, _LINE_FORBIDDEN, one_line=True)
+
+
+def _text(value: str) -> str:
+    return _checked_text(value, _TEXT_FORBIDDEN, one_line=False)
+
+
+# Put them after the field's length limits (``Annotated[str, Field(max_length=...), ONE_LINE]``),
+# so an overlong value is refused before it is scanned.
+ONE_LINE = AfterValidator(_line)
+"""One line of visible text: not blank, no control characters, no lone surrogates."""
+TEXT = AfterValidator(_text)
+"""Visible text that may span lines (tabs and line breaks allowed)."""
+MAX_SELLING_POINTS = 10
+
 
 class CaptionOptionsIn(BaseModel):
     """``custom_caption_options``: font size, colours and position of the captions."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     font_size: Annotated[int, Field(ge=16, le=200)] | None = None
     primary_colour: Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$")] | None = None
@@ -34,17 +78,18 @@ class CaptionOptionsIn(BaseModel):
 
 
 class VoiceSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    voice_id: str | None = None
+    voice_id: Annotated[str, Field(max_length=100), ONE_LINE] | None = None
 
 
 class JobOptions(BaseModel):
     """Everything a job is made from except the product image itself."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True,
+                              allow_inf_nan=False)
 
-    product_name: Annotated[str, Field(min_length=1, max_length=200)]
+    product_name: Annotated[str, Field(min_length=1, max_length=200), ONE_LINE]
     segment_count: Annotated[int, Field(ge=1, le=10)] = 3
     video_model: str = "veo3_fast"
     video_resolution: Literal["standard", "high"] = "standard"
@@ -53,11 +98,12 @@ class JobOptions(BaseModel):
         "9:16", validation_alias=AliasChoices("aspect_ratio", "output_aspect_ratio")
     )
     segment_duration: int | None = None
-    persona_id: str | None = None
+    persona_id: Annotated[str, Field(max_length=100), ONE_LINE] | None = None
     interaction_mode: str = "holdable"
-    environment_description: Annotated[str, Field(max_length=500)] | None = None
-    key_selling_points: tuple[Annotated[str, Field(max_length=200)], ...] = ()
-    cta_text: Annotated[str, Field(max_length=200)] | None = None
+    environment_description: Annotated[str, Field(max_length=500), TEXT] | None = None
+    key_selling_points: Annotated[tuple[Annotated[str, Field(max_length=200), ONE_LINE], ...],
+                                  Field(max_length=MAX_SELLING_POINTS)] = ()
+    cta_text: Annotated[str, Field(max_length=200), ONE_LINE] | None = None
     custom_script: str | None = None
     script_structure: str = "standard_5phase"
     script_tone: str = "conversational"
@@ -73,9 +119,10 @@ class JobOptions(BaseModel):
     max_retries_keyframe: Annotated[int, Field(ge=0, le=5)] = 1
     max_retries_video: Annotated[int, Field(ge=0, le=5)] = 0
     stop_at_stage: StageName | None = None
-    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
-    webhook_url: str | None = None
-    idempotency_key: Annotated[str, Field(max_length=200)] | None = None
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    """None: ``prepare`` records a fresh random seed on the job, so a retry replays it."""
+    webhook_url: Annotated[str, Field(max_length=2000), ONE_LINE] | None = None
+    idempotency_key: Annotated[str, Field(max_length=200), ONE_LINE] | None = None
 
     @field_validator("video_model")
     @classmethod
@@ -137,17 +184,19 @@ class JobOptions(BaseModel):
     @field_validator("custom_script")
     @classmethod
     def _script_text(cls, value: str | None) -> str | None:
+        """The script is checked and kept exactly as given: its limit counts every
+        character, whitespace included."""
         if value is None:
             return None
-        text = " ".join(value.split())
-        if not text:
-            raise ValueError("custom_script is empty")
         from ugen.core.config import get_settings
 
         limit = get_settings().max_script_chars
-        if len(text) > limit:
-            raise ValueError(f"custom_script is {len(text)} characters; the limit is {limit}")
-        return value.strip()
+        if len(value) > limit:
+            raise ValueError(f"custom_script is {len(value)} characters (whitespace "
+                             f"included); the limit is {limit}")
+        if is_blank(value):
+            raise ValueError("custom_script is empty")
+        return _text(value)
 
     @model_validator(mode="after")
     def _fits_model(self) -> JobOptions:
@@ -200,7 +249,12 @@ class JobOptions(BaseModel):
         if self.persona_id is not None:
             return table[self.persona_id]
         ordered = sorted(table.values(), key=lambda p: p.id)
-        return ordered[self.seed % len(ordered)]
+        return ordered[self.job_seed % len(ordered)]
+
+    @property
+    def job_seed(self) -> int:
+        """The seed the job runs with (``prepare`` records one when none was given)."""
+        return 0 if self.seed is None else self.seed
 
     def resolved_voice(self) -> catalog.Voice:
         if self.voice_settings is not None and self.voice_settings.voice_id is not None:

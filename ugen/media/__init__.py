@@ -2,7 +2,7 @@
 :mod:`ugen.media.runner` (never a shell).
 
     concat    plan the join of generated segments (boundary de-duplication, crossfades where the
-              motion jumps); the joined audio; a lossless intermediate where one is wanted
+              motion jumps); the joined audio
     audio     speech timeline, music ducking and mixing, loudness normalisation
     render    the single lossy encode (straight from the segments by the concat plan) with
               burnt-in captions; the poster frame

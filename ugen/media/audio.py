@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from ugen.media.encode import AUDIO_RATE, pcm_args
@@ -190,6 +191,14 @@ limiter take loudness back as the gain rises, so the gain is searched for. One p
 rule: speech loses a few tenths of a LU to the limiter at most."""
 
 
+@dataclass(frozen=True)
+class Mix:
+    """A written soundtrack and its loudness as measured while it was written."""
+
+    path: Path
+    loudness: Loudness
+
+
 def search_limited_gain(finish: Callable[[float], float], gain: float, shortfall: float) -> None:
     """Search the gain of a limited mix until ``finish`` lands within the tolerance.
 
@@ -224,7 +233,7 @@ def mix_voice_and_music(
     music_volume: float = 0.15,
     target_lufs: float = -14.0,
     true_peak_db: float = -1.0,
-) -> Path:
+) -> Mix:
     """Mix the voice timeline with background music into the final soundtrack.
 
     Args:
@@ -238,7 +247,7 @@ def mix_voice_and_music(
         true_peak_db: true-peak ceiling of the result (dBTP).
 
     Returns:
-        ``out``.
+        ``out`` with the loudness measured as it was written.
     """
     if duration_s <= 0:
         raise ValueError(f"duration must be positive, got {duration_s}")
@@ -260,17 +269,19 @@ def mix_voice_and_music(
         gain = _gain_db(measured, target_lufs)
         ceiling = true_peak_db - LIMITER_MARGIN_DB
         limit = ceiling if measured.true_peak_dbtp + gain > ceiling else None
+        written: list[Loudness] = []
         with atomic_output(out) as tmp:
             def finish(gain_db: float) -> float:
                 """Write the mix at ``gain_db``; how far its loudness is from the target."""
                 log = run_ffmpeg(finish_args(premix, tmp, duration_s=duration_s,
                                              gain_db=gain_db, peak_ceiling_db=limit),
                                  loglevel="info")
-                return _gain_db(parse_ebur128_summary(log, source="mix"), target_lufs)
+                written.append(parse_ebur128_summary(log, source="mix"))
+                return _gain_db(written[-1], target_lufs)
 
             shortfall = finish(gain)
             if limit is not None:
                 search_limited_gain(finish, gain, shortfall)
     finally:
         premix.unlink(missing_ok=True)
-    return out
+    return Mix(out, written[-1])

@@ -61,21 +61,24 @@ def _tail_seek(video: VideoStream) -> list[str]:
 @dataclass(frozen=True)
 class SegmentEnds:
     """The pictures of a segment that its joins are judged on: its first
-    :data:`HEAD_FRAMES` and last frames, gray at the analysis size.
+    :data:`HEAD_FRAMES` and last frames, gray at the analysis size. Either may be absent
+    (None): the first segment's head and the last one's tail are never compared.
 
     Reading the last frames decodes the segment from its last keyframe, often all of it, so
     the pipeline reads them once, when the segment arrives (see ``ugen.pipeline.generation``),
     and keeps them beside it with the segment's digest.
     """
 
-    head: Frames
-    tail: Frames
+    head: Frames | None
+    tail: Frames | None
 
     def save(self, path: Path, *, source: Path) -> None:
         """Write to ``path`` (``.npz``), tied to the content of the segment ``source``."""
+        arrays = {name: frames.astype(np.uint8) for name, frames in
+                  (("head", self.head), ("tail", self.tail)) if frames is not None}
+        arrays["digest"] = np.frombuffer(file_digest(source), np.uint8)
         with path.open("wb") as fh:
-            np.savez(fh, head=self.head.astype(np.uint8), tail=self.tail.astype(np.uint8),
-                     digest=np.frombuffer(file_digest(source), np.uint8))
+            np.savez(fh, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: Path, *, source: Path, size: tuple[int, int]) -> SegmentEnds | None:
@@ -83,14 +86,18 @@ class SegmentEnds:
         missing or unreadable, or was saved for other content or another analysis size."""
         try:
             with np.load(path) as data:
-                head, tail, digest = data["head"], data["tail"], data["digest"].tobytes()
+                digest = data["digest"].tobytes()
+                head = data["head"] if "head" in data.files else None
+                tail = data["tail"] if "tail" in data.files else None
         except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
             return None
         w, h = size
-        if (digest != file_digest(source) or head.ndim != 3 or tail.ndim != 3
-                or head.shape[1:] != (h, w) or tail.shape[1:] != (h, w)):
+        if digest != file_digest(source) or any(
+                part is not None and (part.ndim != 3 or part.shape[1:] != (h, w))
+                for part in (head, tail)):
             return None
-        return cls(head.astype(np.float32), tail.astype(np.float32))
+        return cls(None if head is None else head.astype(np.float32),
+                   None if tail is None else tail.astype(np.float32))
 
 
 def file_digest(path: Path) -> bytes:

@@ -8,9 +8,7 @@ aligned across the joins. A crossfade spans a few frames centred on the join (th
 picture of one segment held into the next's first one held back): no frame is added or
 removed and the audio still cuts at the join. The final render draws the pictures straight
 from the segments by the plan (:mod:`ugen.media.render`); :func:`join_audio` joins their
-sound on the same timeline. :func:`concat_segments` writes the join as a lossless
-intermediate (H.264 ``-qp 0`` plus PCM in Matroska), as jobs planned before plans existed
-were rendered.
+sound on the same timeline.
 """
 
 from __future__ import annotations
@@ -24,7 +22,6 @@ from itertools import accumulate, pairwise
 from pathlib import Path
 from typing import Any
 
-from ugen.core.config import get_settings
 from ugen.media.boundary import (
     HEAD_FRAMES,
     MAX_BOUNDARY_FRAMES,
@@ -36,7 +33,7 @@ from ugen.media.boundary import (
     read_gray_frames,
     transition_frames,
 )
-from ugen.media.encode import AUDIO_RATE, lossless_video_args, pcm_args
+from ugen.media.encode import AUDIO_RATE, pcm_args
 from ugen.media.errors import (
     FFmpegError,
     FFmpegTimeout,
@@ -48,24 +45,6 @@ from ugen.media.files import atomic_output
 from ugen.media.filters import chain, normalise_yuv420p
 from ugen.media.probe import MediaInfo, VideoStream, probe
 from ugen.media.runner import run_ffmpeg
-
-
-@dataclass(frozen=True)
-class ConcatResult:
-    """The joined intermediate.
-
-    ``segment_offsets_s[i]`` is where segment *i*'s kept content starts on the output timeline;
-    ``dropped_boundary_frames[i]`` is how many source frames were dropped from the start of
-    segment *i+1* because they repeated the end of segment *i*; ``transition_frames[i]`` is
-    the length of the crossfade across that join (0 where the motion runs on smoothly).
-    """
-
-    path: Path
-    duration_s: float
-    frame_count: int
-    segment_offsets_s: tuple[float, ...]
-    dropped_boundary_frames: tuple[int, ...]
-    transition_frames: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,11 +71,9 @@ class SegmentPlan:
 
 
 DECODE_THREADS = 1
-"""Decoder threads per segment in the one-call join (:func:`build_concat_args`). ffmpeg opens
-every input at once and each keeps its decoder (with a frame pool per thread) until the join
-reaches it, so memory grows with the segment count; one thread each keeps that growth smallest
-(about 28 MB per 1080x1920 segment instead of 47 with automatic threads on two cores). The
-final render does not join this way: it runs one decoder process at a time
+"""Decoder threads per segment in the audio join (:func:`build_audio_join_args`): ffmpeg opens
+every input at once, so one thread each keeps the memory it takes smallest. The pictures are
+not joined this way: the final render runs one decoder process at a time
 (:mod:`ugen.media.feed`)."""
 
 
@@ -122,9 +99,9 @@ def segment_video_filters(plan: SegmentPlan, *, width: int, height: int,
     ]
 
 
-def _segment_filters(i: int, plan: SegmentPlan, start_frame: int, *,
-                     width: int, height: int, fps: int) -> list[str]:
-    video = segment_video_filters(plan, width=width, height=height, fps=fps)
+def _segment_audio(i: int, plan: SegmentPlan, start_frame: int, fps: int) -> str:
+    """Input *i*'s sound as exactly the samples of its frames on the timeline, as ``[a{i}]``
+    (the skipped head dropped, silence where it has none)."""
     n = _samples(start_frame + plan.out_frames, fps) - _samples(start_frame, fps)
     fmt = f"aformat=sample_fmts=s16:sample_rates={AUDIO_RATE}:channel_layouts=stereo"
     if plan.has_audio:
@@ -135,31 +112,7 @@ def _segment_filters(i: int, plan: SegmentPlan, start_frame: int, *,
     else:
         head = ""
         audio = [f"anullsrc=r={AUDIO_RATE}:cl=stereo", fmt, f"atrim=end_sample={n}"]
-    return [f"[{i}:v:0]{chain(video)}[v{i}]", f"{head}{chain(audio)}[a{i}]"]
-
-
-def _blend_join(i: int, left: str, blend: int, start_frame: int, fps: int) -> str:
-    """Crossfade ``left`` (segments before *i*) into ``[v{i}]`` over ``blend`` frames centred
-    on ``start_frame``; each side is held by half the blend so no frame is added."""
-    half = blend // 2
-    return (f"[{left}]fps={fps},tpad=stop_mode=clone:stop={half}[l{i}];"
-            f"[v{i}]tpad=start_mode=clone:start={half}[r{i}];"
-            f"[l{i}][r{i}]xfade=transition=fade:duration={blend / fps:.6f}"
-            f":offset={(start_frame - half) / fps:.6f}[j{i}]")
-
-
-def _join_video(plans: list[SegmentPlan], fps: int) -> list[str]:
-    if not any(plan.blend_frames for plan in plans[1:]):
-        n = len(plans)
-        return ["".join(f"[v{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0[vout]"]
-    graph, left, start = [], "v0", plans[0].out_frames
-    for i in range(1, len(plans)):
-        if plans[i].blend_frames:
-            graph.append(_blend_join(i, left, plans[i].blend_frames, start, fps))
-        else:
-            graph.append(f"[{left}][v{i}]concat=n=2:v=1:a=0[j{i}]")
-        left, start = f"j{i}", start + plans[i].out_frames
-    return [*graph, f"[{left}]null[vout]"]
+    return f"{head}{chain(audio)}[a{i}]"
 
 
 def check_blends(plans: list[SegmentPlan]) -> None:
@@ -175,48 +128,18 @@ def check_blends(plans: list[SegmentPlan]) -> None:
             raise ValueError(f"segment {i} cannot blend over {plan.blend_frames} frames")
 
 
-def join_graph(plans: list[SegmentPlan], *, width: int, height: int, fps: int,
-               video: bool = True, audio: bool = True) -> tuple[list[str], list[str]]:
-    """Inputs and filtergraph lines normalising and joining ``plans`` into ``[vout]`` (the
-    pictures, crossfaded where planned) and ``[aout]`` (the audio, cut at the joins).
-
-    Raises:
-        ValueError: see :func:`check_blends`.
-    """
-    check_blends(plans)
+def build_audio_join_args(plans: list[SegmentPlan], out: Path, *, fps: int) -> list[str]:
+    """ffmpeg args writing only the joined audio of ``plans`` (16-bit 48 kHz stereo WAV), each
+    segment's sound cut at its joins."""
     inputs: list[str] = []
     graph: list[str] = []
     start = 0
     for i, plan in enumerate(plans):
         inputs += ["-threads", str(DECODE_THREADS), "-i", str(plan.path)]
-        pictures, sound = _segment_filters(i, plan, start, width=width, height=height, fps=fps)
-        graph += [pictures] * video + [sound] * audio
+        graph.append(_segment_audio(i, plan, start, fps))
         start += plan.out_frames
     n = len(plans)
-    if video and audio and not any(plan.blend_frames for plan in plans[1:]):
-        pads = "".join(f"[v{i}][a{i}]" for i in range(n))
-        return inputs, [*graph, f"{pads}concat=n={n}:v=1:a=1[vout][aout]"]
-    if video:
-        graph += _join_video(plans, fps)
-    if audio:
-        graph.append("".join(f"[a{i}]" for i in range(n)) + f"concat=n={n}:v=0:a=1[aout]")
-    return inputs, graph
-
-
-def build_concat_args(plans: list[SegmentPlan], out: Path, *, width: int, height: int, fps: int,
-                      threads: int = 0) -> list[str]:
-    """ffmpeg args (no binary) normalising and joining ``plans`` in one filtergraph into a
-    lossless Matroska file (see :func:`join_graph`)."""
-    inputs, graph = join_graph(plans, width=width, height=height, fps=fps)
-    return [
-        *inputs, "-filter_complex", ";".join(graph), "-map", "[vout]", "-map", "[aout]",
-        *lossless_video_args(threads=threads), *pcm_args(), "-f", "matroska", str(out),
-    ]
-
-
-def build_audio_join_args(plans: list[SegmentPlan], out: Path, *, fps: int) -> list[str]:
-    """ffmpeg args writing only the joined audio of ``plans`` (16-bit 48 kHz stereo WAV)."""
-    inputs, graph = join_graph(plans, width=2, height=2, fps=fps, video=False)
+    graph.append("".join(f"[a{i}]" for i in range(n)) + f"concat=n={n}:v=0:a=1[aout]")
     return [*inputs, "-filter_complex", ";".join(graph), "-map", "[aout]", *pcm_args(),
             "-f", "wav", str(out)]
 
@@ -249,18 +172,24 @@ def _read(i: int, path: Path, size: tuple[int, int], *, head: int | None = None,
     return frames
 
 
-def read_segment_ends(index: int, path: Path, *, width: int, height: int) -> SegmentEnds:
+def read_segment_ends(index: int, path: Path, *, width: int, height: int, head: bool = True,
+                      tail: bool = True) -> SegmentEnds:
     """The first and last frames of segment ``index`` as its joins are judged on, for an
-    output of ``width``×``height``.
+    output of ``width``×``height``; only the ``head`` or the ``tail`` when the other is never
+    compared (the first segment's head, the last one's tail).
 
     Raises:
         InvalidSegmentError: the segment is unreadable or undecodable (index and path).
     """
+    size = analysis_size(width, height)
+    head_frames = _read(index, path, size, head=HEAD_FRAMES) if head else None
+    if not tail:
+        # The head needs no probe (a decode error says what is wrong): the last segment's
+        # read is the one that waits on nothing else.
+        return SegmentEnds(head=head_frames, tail=None)
     info = _probe_segment(index, path)
     assert info.video is not None
-    size = analysis_size(width, height)
-    return SegmentEnds(head=_read(index, path, size, head=HEAD_FRAMES),
-                       tail=_read(index, path, size, tail_of=info.video))
+    return SegmentEnds(head=head_frames, tail=_read(index, path, size, tail_of=info.video))
 
 
 def _boundaries(infos: list[MediaInfo], ends: Sequence[SegmentEnds | None],
@@ -269,13 +198,13 @@ def _boundaries(infos: list[MediaInfo], ends: Sequence[SegmentEnds | None],
     join with the previous segment needs. Frames not in ``ends`` are read in ``pool``."""
     def head_of(i: int) -> Future[Frames]:
         known = ends[i]
-        if known is not None:
+        if known is not None and known.head is not None:
             return _done(known.head)
         return pool.submit(_read, i, infos[i].path, size, head=HEAD_FRAMES)
 
     def tail_of(i: int) -> Future[Frames]:
         known, video = ends[i], infos[i].video
-        if known is not None:
+        if known is not None and known.tail is not None:
             return _done(known.tail)
         assert video is not None
         return pool.submit(_read, i, infos[i].path, size, tail_of=video)
@@ -353,8 +282,8 @@ def blame_segment(err: FFmpegError, segments: list[Path]) -> MediaError:
 @dataclass(frozen=True)
 class ConcatPlan:
     """How the segments join, decided once: what to take from each input and where the joins
-    are crossfaded. Rendering it (:func:`build_concat_args`, or the final render straight from
-    the segments) gives the same pictures; it serialises to a small JSON-able dict."""
+    are crossfaded. The final render draws the pictures straight from the segments by it
+    (:mod:`ugen.media.render`); it serialises to a small JSON-able dict."""
 
     segments: tuple[SegmentPlan, ...]
     width: int
@@ -479,38 +408,3 @@ def join_audio(plan: ConcatPlan, out: Path) -> Path:
         except FFmpegError as err:
             raise blame_segment(err, segments) from err
     return out
-
-
-def concat_segments(segments: list[Path], out: Path, *, width: int, height: int,
-                    fps: int) -> ConcatResult:
-    """Join ``segments`` into a lossless Matroska intermediate at ``out``.
-
-    Args:
-        segments: H.264/AAC MP4 files in play order (any fps, size, SAR, audio or none).
-        out: destination (``.mkv``), written atomically.
-        width, height, fps: the output geometry and frame rate.
-
-    Returns:
-        Where each segment landed, how many boundary frames were dropped and where the joins
-        were crossfaded.
-
-    Raises:
-        InvalidSegmentError: a segment is missing, unreadable or undecodable (index and path).
-        FFmpegError: the join itself failed for another reason.
-    """
-    if not segments:
-        raise ValueError("concat_segments needs at least one segment")
-    plan = plan_concat(segments, width=width, height=height, fps=fps)
-    threads = get_settings().ffmpeg_threads
-    with atomic_output(out) as tmp:
-        try:
-            run_ffmpeg(build_concat_args(list(plan.segments), tmp, width=width, height=height,
-                                         fps=fps, threads=threads))
-        except FFmpegError as err:
-            raise blame_segment(err, segments) from err
-    return ConcatResult(
-        path=out, duration_s=plan.duration_s, frame_count=plan.frame_count,
-        segment_offsets_s=plan.segment_offsets_s,
-        dropped_boundary_frames=plan.dropped_boundary_frames,
-        transition_frames=plan.transition_frames,
-    )

@@ -33,14 +33,6 @@ def x264_args(*, preset: str, crf: int, fps: int, threads: int = 0) -> list[str]
     ]
 
 
-def lossless_video_args(*, threads: int = 0) -> list[str]:
-    """Mathematically lossless H.264 (``-qp 0``) for intermediates; decodes fast, stays 4:2:0."""
-    return [
-        "-c:v", "libx264", "-preset", "superfast", "-qp", "0", "-pix_fmt", "yuv420p",
-        "-threads", str(threads), *BT709_TAGS,
-    ]
-
-
 def aac_args(
     *, bitrate: str = "192k", sample_rate: int = AUDIO_RATE, channels: int = 2
 ) -> list[str]:

@@ -90,11 +90,6 @@ def normalise_yuv420p(width: int, height: int, *, pix_fmt: str | None,
     ]
 
 
-def rgb_to_bt709(pix_fmt: str = "yuv420p") -> list[str]:
-    """Convert RGB frames (e.g. after drawing subtitles) to BT.709 limited-range YUV, tagged."""
-    return ["scale=out_color_matrix=bt709:out_range=tv", f"format={pix_fmt}", BT709_PARAMS]
-
-
 def chain(filters: list[str]) -> str:
     """Join filters into one linear chain."""
     return ",".join(filters)

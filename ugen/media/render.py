@@ -1,18 +1,16 @@
 """The final render: the one lossy encode, with burnt-in captions, plus the poster frame.
 
-The pictures come straight from the segments by their :class:`~ugen.media.concat.ConcatPlan`
-(or, for jobs planned before plans existed, from the lossless intermediate): segments of one
-format are decoded as a single stream inside the encoding process (the concat demuxer, one
-decoder at a time); others are decoded one segment at a time by the same normalising filters
-and fed to the encoder as raw frames (:mod:`ugen.media.feed`). Either way the segments are
-decoded once, the join is never encoded on its own, and memory does not grow with the length.
+The pictures come straight from the segments by their :class:`~ugen.media.concat.ConcatPlan`:
+segments of one format are decoded as a single stream inside the encoding process (the concat
+demuxer, one decoder at a time); others are decoded one segment at a time by the same
+normalising filters and fed to the encoder as raw frames (:mod:`ugen.media.feed`). Either way
+the segments are decoded once, the join is never encoded on its own, and memory does not grow
+with the length.
 
-Subtitles are drawn on RGB frames (libass colours are RGB; drawing on YUV would use the wrong
-matrix), then converted to BT.709 yuv420p once; rendering from the plan, they are drawn on the
-BT.709 YUV frames directly with their colours rewritten to compensate (see
-:mod:`ugen.media.subtitle_colours`), saving two full-frame conversions. The soundtrack is
-resampled and padded or cut to exactly the video's length, so output duration never depends
-on ``-shortest``.
+Subtitles are drawn on the BT.709 YUV frames directly, their colours rewritten to compensate
+for libass drawing ASS colours with the BT.601 matrix (see :mod:`ugen.media.subtitle_colours`),
+which saves two full-frame conversions to RGB and back. The soundtrack is resampled and padded
+or cut to exactly the video's length, so output duration never depends on ``-shortest``.
 """
 
 from __future__ import annotations
@@ -26,8 +24,8 @@ from ugen.media.encode import AUDIO_RATE, BT709_TAGS, aac_args, x264_args
 from ugen.media.errors import FFmpegError, FFmpegTimeout, InvalidMediaError
 from ugen.media.feed import encode_fed
 from ugen.media.files import atomic_output, temp_sibling
-from ugen.media.filters import chain, filter_value, fit_and_pad, rgb_to_bt709
-from ugen.media.probe import MediaInfo, probe
+from ugen.media.filters import chain, filter_value
+from ugen.media.probe import probe
 from ugen.media.runner import ffmpeg_argv, run_ffmpeg
 from ugen.media.subtitle_colours import for_bt709_frames
 from ugen.media.verify import verify_output
@@ -36,10 +34,8 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "build_plan_render_args",
-    "build_render_args",
     "build_stream_render_args",
     "extract_poster",
-    "render_final",
     "render_plan",
     "verify_output",
 ]
@@ -51,36 +47,6 @@ def subtitles_filter(subtitles: Path, fonts_dir: Path | None = None) -> str:
     if fonts_dir is not None:
         text += f":fontsdir={filter_value(str(fonts_dir))}"
     return text
-
-
-def build_render_args(
-    video: Path, audio: Path, out: Path, *, width: int, height: int, fps: int, frames: int,
-    preset: str, crf: int, threads: int = 0,
-    subtitles: Path | None = None, fonts_dir: Path | None = None,
-) -> list[str]:
-    """ffmpeg args (no binary) for the final encode of exactly ``frames`` frames.
-
-    Both streams are cut to length inside the filtergraph: ``-frames:v`` would close the
-    whole file when video ends, dropping audio still queued behind it.
-
-    Args:
-        frames: the video's frame count at ``fps``; audio is cut or padded to match.
-        preset, crf, threads: x264 settings (from :func:`ugen.core.config.get_settings`).
-    """
-    vf = [f"fps={fps}", f"tpad=stop_mode=clone:stop={fps}", f"trim=end_frame={frames}"]
-    if subtitles is None:
-        vf += fit_and_pad(width, height)
-    else:
-        vf += [*fit_and_pad(width, height, pix_fmt="rgb24", bt709=False),
-               subtitles_filter(subtitles, fonts_dir), *rgb_to_bt709()]
-    af = _exact_audio(frames, fps)
-    return [
-        "-i", str(video), "-i", str(audio),
-        "-filter_complex", f"[0:v:0]{chain(vf)}[v];[1:a:0]{chain(af)}[a]",
-        "-map", "[v]", "-map", "[a]",
-        *x264_args(preset=preset, crf=crf, fps=fps, threads=threads), *aac_args(),
-        "-movflags", "+faststart", "-f", "mp4", str(out),
-    ]
 
 
 def _exact_audio(frames: int, fps: int) -> list[str]:
@@ -140,7 +106,8 @@ def build_stream_render_args(
 
 def render_plan(plan: ConcatPlan, audio: Path, out: Path, *, subtitles: Path | None = None,
                 fonts_dir: Path | None = None) -> Path:
-    """Encode the deliverable MP4 (as :func:`render_final`) straight from the segments.
+    """Encode the deliverable MP4 straight from the segments: H.264 High/yuv420p/BT.709, AAC
+    48 kHz stereo, faststart; the soundtrack padded with silence or cut to the video's length.
 
     Segments of one format at the output's frame rate with no crossfade (segments of one
     model, the usual case) are decoded as a single stream inside the encoding process; the
@@ -199,42 +166,6 @@ def _rendered_as_one_stream(args: list[str], listed: Path, plan: ConcatPlan, out
                     None if video is None else video.frames, plan.frame_count)
         return False
     return True
-
-
-def _frame_count(info: MediaInfo, fps: int) -> int:
-    if info.video is None:
-        raise InvalidMediaError(f"{info.path.name} has no video stream")
-    seconds = info.video.duration or info.duration
-    if seconds <= 0:
-        raise InvalidMediaError(f"{info.path.name} has no duration")
-    return max(1, round(seconds * fps))
-
-
-def render_final(
-    video: Path, audio: Path, out: Path, *, width: int, height: int, fps: int,
-    subtitles: Path | None = None, fonts_dir: Path | None = None,
-) -> Path:
-    """Encode the deliverable MP4: H.264 High/yuv420p/BT.709, AAC 48 kHz stereo, faststart.
-
-    Args:
-        video: the lossless intermediate (any size/fps; scaled, padded, retimed to the target).
-        audio: the soundtrack; padded with silence or cut to the video's length.
-        out: destination, written to a temporary name beside it and renamed.
-        subtitles: ASS file burnt in with libass; ``fonts_dir`` is searched for its fonts.
-
-    Raises:
-        InvalidMediaError: ``video`` has no video stream or no duration.
-        FFmpegError: the encode failed.
-    """
-    settings = get_settings()
-    frames = _frame_count(probe(video), fps)
-    with atomic_output(out) as tmp:
-        run_ffmpeg(build_render_args(
-            video, audio, tmp, width=width, height=height, fps=fps, frames=frames,
-            preset=settings.x264_preset, crf=settings.x264_crf, threads=settings.ffmpeg_threads,
-            subtitles=subtitles, fonts_dir=fonts_dir,
-        ))
-    return out
 
 
 def poster_args(video: Path, out: Path, *, at_s: float, quality: int = 2) -> list[str]:

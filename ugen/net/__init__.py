@@ -11,7 +11,8 @@ from ugen.net.addresses import (
     split_url,
 )
 from ugen.net.fetch import Fetched, FetchError, FetchLimits, fetch_image, sniff_image
+from ugen.net.pinning import PinnedTarget, pin
 
-__all__ = ["FetchError", "FetchLimits", "Fetched", "UnsafeUrlError", "any_address",
-           "check_url", "fetch_image", "is_public_address", "resolve", "sniff_image",
-           "split_url"]
+__all__ = ["FetchError", "FetchLimits", "Fetched", "PinnedTarget", "UnsafeUrlError",
+           "any_address", "check_url", "fetch_image", "is_public_address", "pin", "resolve",
+           "sniff_image", "split_url"]

@@ -105,8 +105,11 @@ def split_url(url: str, *, schemes: tuple[str, ...] = ("http", "https")) -> Spli
     """The parts of an absolute URL of an accepted scheme without credentials.
 
     Raises:
-        UnsafeUrlError: (``unsafe_url``) malformed, another scheme, or user:password@.
+        UnsafeUrlError: (``unsafe_url``) malformed (spaces and control characters
+            included), another scheme, or user:password@.
     """
+    if any(ch <= " " or "\x7f" <= ch <= "\x9f" for ch in url):
+        raise UnsafeUrlError("is not a valid URL (it holds a space or a control character)")
     try:
         parts = urlsplit(url)
         _ = parts.port

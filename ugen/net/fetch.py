@@ -1,11 +1,11 @@
 """Fetch a user-given http(s) URL without letting it reach the service's own network (SSRF).
 
 Every hop is checked with :func:`ugen.net.addresses.check_url` and the connection is made to
-the very address that was checked (the URL's host is replaced by the IP; ``Host`` and the TLS
-server name stay the original host), so DNS rebinding cannot swap the address between check
-and connect. Redirects are followed by hand, each one checked again, up to a limit. The body
-is streamed and abandoned past a byte limit or a total deadline; its first bytes must be an
-accepted image format.
+the very address that was checked (:func:`ugen.net.pinning.pin`: the URL's host is replaced by
+the IP; ``Host`` and the TLS server name stay the original host), so DNS rebinding cannot swap
+the address between check and connect. Redirects are followed by hand, each one checked
+again, up to a limit. The body is streamed and abandoned past a byte limit or a total
+deadline; its first bytes must be an accepted image format.
 
 Errors::
 
@@ -15,7 +15,6 @@ Errors::
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -32,6 +31,7 @@ from ugen.net.addresses import (
     is_public_address,
     resolve,
 )
+from ugen.net.pinning import pin
 
 FetchReason = Literal["unsafe_url", "unresolvable", "private_address", "too_many_redirects",
                       "http_status", "too_large", "timeout", "connection", "not_an_image"]
@@ -77,36 +77,17 @@ def sniff_image(head: bytes) -> str | None:
     return None
 
 
-def _ascii_host(host: str) -> str:
-    try:
-        return host.encode("ascii").decode()
-    except UnicodeEncodeError:
-        return host.encode("idna").decode()
-
-
 def pinned_request(checked: CheckedUrl) -> tuple[str, dict[str, str], dict[str, Any]]:
     """The URL to the checked address, the headers and the extensions of one hop's GET."""
-    parts, addr = checked.parts, checked.address
-    literal = f"[{addr}]" if isinstance(addr, ipaddress.IPv6Address) else str(addr)
-    target = f"{parts.scheme.lower()}://{literal}:{checked.port}{parts.path or '/'}"
-    if parts.query:
-        target += f"?{parts.query}"
-    host = _ascii_host(checked.host)
-    if ":" in host:
-        host = f"[{host}]"
-    headers = {"Host": host if parts.port is None else f"{host}:{parts.port}",
-               "User-Agent": USER_AGENT, "Accept": "image/*"}
-    extensions: dict[str, Any] = {}
-    if parts.scheme.lower() == "https":
-        # The certificate is verified against the original name, sent as SNI.
-        extensions["sni_hostname"] = host.strip("[]")
-    return target, headers, extensions
+    target = pin(checked)
+    headers = {"Host": target.host, "User-Agent": USER_AGENT, "Accept": "image/*"}
+    return target.url, headers, target.extensions
 
 
 def _read_capped(response: httpx.Response, limits: FetchLimits, deadline: float,
                  url: str) -> tuple[bytes, str]:
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limits.max_bytes:
+    if declared.isascii() and declared.isdigit() and int(declared) > limits.max_bytes:
         raise FetchError(f"is {declared} bytes; the limit is {limits.max_bytes}",
                          reason="too_large", url=url)
     parts: list[bytes] = []

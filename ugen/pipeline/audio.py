@@ -12,24 +12,32 @@ segment. Rough word timings are kept for the captions' fallback.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from dbos import DBOS
 
-from ugen.captions.words import UNSPACED, retime, split_words
+from ugen.captions.words import retime, split_words
+from ugen.core.language import UNSPACED
 from ugen.core.schemas import JobOptions
 from ugen.media.audio import cut_span, mix_voice_and_music, place_on_timeline
-from ugen.pipeline.agents import load_script
+from ugen.media.loudness import Loudness
 from ugen.pipeline.context import JobContext
-from ugen.providers.base import PermanentProviderError, ScriptLine, SpeechConverter, SpeechResult
+from ugen.pipeline.outputs import AgentsOutput, AudioOutput, ConcatOutput, SpeechSource
+from ugen.providers.base import (
+    PermanentProviderError,
+    ScriptLine,
+    SpeechConverter,
+    SpeechResult,
+    WordTiming,
+)
 from ugen.providers.local.alignment import SpeechActivityAligner
 from ugen.providers.retry import call_with_retries
+from ugen.store.artifacts import ArtifactKey
 
-NATIVE = "segment"
-SYNTHESIS = "synthesis"
+NATIVE: SpeechSource = "segment"
+SYNTHESIS: SpeechSource = "synthesis"
 CUT_MARGIN_S = 0.05
 """Speech this close to a segment's end was probably cut off by it."""
 
@@ -54,8 +62,8 @@ def _convert(ctx: JobContext, converter: SpeechConverter, source: Path, index: i
     return out
 
 
-def _speaks_natively(opts: JobOptions, concat: dict[str, Any]) -> bool:
-    return bool(opts.model.supports_sound and concat.get("audio"))
+def _speaks_natively(opts: JobOptions, concat: ConcatOutput) -> bool:
+    return opts.model.supports_sound and any(seg.has_audio for seg in concat.plan.segments)
 
 
 def _native(ctx: JobContext, slot: _Slot, joined: Path, language: str,
@@ -99,7 +107,7 @@ def _synthesized(ctx: JobContext, slot: _Slot, language: str, work: Path) -> Spe
     speech = call_with_retries(partial(
         ctx.providers.voice.synthesize, line.text, language=language,
         voice=opts.resolved_voice(), out_path=work / f"line_{line.segment_index:02d}.wav",
-        seed=opts.seed))
+        seed=opts.job_seed))
     ctx.record_call("voice", f"line_{line.segment_index:02d}", units=len(line.text),
                     unit="character")
     path = speech.path
@@ -112,20 +120,30 @@ def _synthesized(ctx: JobContext, slot: _Slot, language: str, work: Path) -> Spe
     return SpeechResult(path, speech.duration_s, words)
 
 
+@dataclass(frozen=True)
+class Voice:
+    """The voice track on the video timeline, with its word timings."""
+
+    track: ArtifactKey
+    words_file: ArtifactKey
+    words: tuple[WordTiming, ...]
+    sources: tuple[SpeechSource, ...]
+
+
 @DBOS.step()
-def voice_step(job_id: str, run_number: int) -> dict[str, Any]:
+def voice_step(job_id: str, run_number: int) -> Voice:
     """Give every line its speech; build the voice track and the word timings."""
     ctx = JobContext(job_id, run_number)
     ctx.check_not_cancelled()
-    concat = ctx.outputs("concat")
-    script = load_script(ctx.path(ctx.outputs("agents")["script"]))
-    offsets: list[float] = concat["segment_offsets_s"]
-    duration = float(concat["duration_s"])
+    concat = ctx.output(ConcatOutput)
+    script = ctx.output(AgentsOutput).script
+    offsets = concat.plan.segment_offsets_s
+    duration = concat.duration_s
     work = ctx.work_dir("audio")
-    joined = ctx.path(concat["audio"]) if _speaks_natively(ctx.options, concat) else None
+    joined = ctx.path(concat.audio) if _speaks_natively(ctx.options, concat) else None
     clips: list[tuple[Path, float]] = []
-    words: list[dict[str, Any]] = []
-    sources: list[str] = []
+    words: list[WordTiming] = []
+    sources: list[SpeechSource] = []
     ends = [*offsets[1:], duration]
     for line, start, end in zip(script.lines, offsets, ends, strict=True):
         slot = _Slot(line, start, end)
@@ -142,41 +160,47 @@ def voice_step(job_id: str, run_number: int) -> dict[str, Any]:
                       data={"segment": line.segment_index, "overrun_s": round(overrun, 2)})
         clips.append((speech.path, start))
         sources.append(source)
-        words += [
-            {"text": w.text, "start": round(w.start + start, 4), "end": round(w.end + start, 4)}
-            for w in speech.words
-            if w.start + start < duration
-        ]
+        words += [WordTiming(w.text, round(w.start + start, 4), round(w.end + start, 4))
+                  for w in speech.words if w.start + start < duration]
     track = ctx.key("audio/voice.wav")
     with ctx.store.writing(track) as tmp:
         place_on_timeline(clips, duration_s=duration, out=tmp)
     words_key = ctx.key("audio/words.json")
     with ctx.store.writing(words_key) as tmp:
-        tmp.write_text(json.dumps({"language": script.language, "words": words},
+        tmp.write_text(json.dumps({"language": script.language,
+                                   "words": [asdict(w) for w in words]},
                                   ensure_ascii=False), encoding="utf-8")
-    return {"voice": track, "words": words_key, "speech_sources": sources}
+    return Voice(track, words_key, tuple(words), tuple(sources))
+
+
+@dataclass(frozen=True)
+class Mixed:
+    mix: ArtifactKey
+    loudness: Loudness
 
 
 @DBOS.step()
-def mix_step(job_id: str, run_number: int, voice_key: str) -> dict[str, Any]:
+def mix_step(job_id: str, run_number: int, voice_key: ArtifactKey) -> Mixed:
     """Music bed (when enabled) ducked under the voice; loudness-normalised mix."""
     ctx = JobContext(job_id, run_number)
     opts = ctx.options
-    duration = float(ctx.outputs("concat")["duration_s"])
+    duration = ctx.output(ConcatOutput).duration_s
     music = None
     if opts.music_enabled:
         music = ctx.work_dir("audio") / "music.wav"
         call_with_retries(lambda: ctx.providers.music.generate(
-            mood=opts.music_mood, duration_s=duration, out_path=music, seed=opts.seed))
+            mood=opts.music_mood, duration_s=duration, out_path=music, seed=opts.job_seed))
         ctx.record_call("music", "music", units=duration, unit="second")
     key = ctx.key("audio/mix.wav")
     with ctx.store.writing(key) as tmp:
-        mix_voice_and_music(ctx.path(voice_key), music, duration_s=duration, out=tmp,
-                            music_volume=opts.music_volume)
-    return {"mix": key}
+        mixed = mix_voice_and_music(ctx.path(voice_key), music, duration_s=duration, out=tmp,
+                                    music_volume=opts.music_volume)
+    return Mixed(key, mixed.loudness)
 
 
-def run_audio(job_id: str, run_number: int) -> dict[str, Any]:
+def run_audio(job_id: str, run_number: int) -> AudioOutput:
     voice = voice_step(job_id, run_number)
-    mix = mix_step(job_id, run_number, voice["voice"])
-    return {**voice, **mix}
+    mixed = mix_step(job_id, run_number, voice.track)
+    return AudioOutput(voice=voice.track, mix=mixed.mix, words_file=voice.words_file,
+                       speech_sources=voice.sources, words=voice.words,
+                       mix_loudness=mixed.loudness)

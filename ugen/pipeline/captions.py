@@ -9,49 +9,46 @@ warning on the job.
 
 from __future__ import annotations
 
-import json
 from functools import partial
-from typing import Any
 
 from dbos import DBOS
 
 from ugen.captions import CaptionOptions, write_ass
 from ugen.captions.words import split_words
-from ugen.pipeline.agents import load_script
 from ugen.pipeline.context import JobContext
+from ugen.pipeline.outputs import AgentsOutput, AudioOutput, CaptionsOutput, ConcatOutput
 from ugen.providers.base import PermanentProviderError, Script, WordTiming
 from ugen.providers.retry import call_with_retries
 
 
 def _timed_words(ctx: JobContext, script: Script) -> tuple[list[WordTiming], str]:
     """The caption words with their times, and how they were timed."""
-    audio = ctx.outputs("audio")
+    audio = ctx.output(AudioOutput)
     language = script.language
     lines = [split_words(line.text, language) for line in script.lines]
-    duration = float(ctx.outputs("concat")["duration_s"])
+    duration = ctx.output(ConcatOutput).duration_s
     try:
         found = call_with_retries(partial(
-            ctx.providers.aligner.align, ctx.path(audio["voice"]), lines, language=language))
+            ctx.providers.aligner.align, ctx.path(audio.voice), lines, language=language))
     except PermanentProviderError as err:
         ctx.event("warning", stage="captions", dedupe="alignment",
                   message=f"word alignment failed ({err}); captions use the voice's timings",
                   data={"provider": err.provider})
-        data = json.loads(ctx.path(audio["words"]).read_text(encoding="utf-8"))
-        return [WordTiming(w["text"], w["start"], w["end"]) for w in data["words"]], "voice-track"
+        return list(audio.words), "voice-track"
     if getattr(ctx.providers.aligner, "usage", None) is not None:  # a billed vendor call
-        ctx.record_usage("alignment", "voice", ctx.providers.aligner, ctx.path(audio["voice"]),
+        ctx.record_usage("alignment", "voice", ctx.providers.aligner, ctx.path(audio.voice),
                          unit="second", units=duration)
     return [w for w in found.words if w.start < duration], found.method
 
 
 @DBOS.step()
-def captions_step(job_id: str, run_number: int) -> dict[str, Any]:
+def captions_step(job_id: str, run_number: int) -> CaptionsOutput:
     ctx = JobContext(job_id, run_number)
     ctx.check_not_cancelled()
     opts = ctx.options
     if not opts.captions_enabled:
-        return {"subtitles": None}
-    script = load_script(ctx.path(ctx.outputs("agents")["script"]))
+        return CaptionsOutput(subtitles=None)
+    script = ctx.output(AgentsOutput).script
     language = script.language
     words, method = _timed_words(ctx, script)
     width, height = opts.output_size
@@ -63,8 +60,9 @@ def captions_step(job_id: str, run_number: int) -> dict[str, Any]:
     with ctx.store.writing(key) as tmp:
         write_ass(words, language=language, width=width, height=height,
                   style=opts.caption_style, options=options, out=tmp)
-    return {"subtitles": key, "words": len(words), "language": language, "alignment": method}
+    return CaptionsOutput(subtitles=key, language=language, alignment=method,
+                          words=tuple(words))
 
 
-def run_captions(job_id: str, run_number: int) -> dict[str, Any]:
+def run_captions(job_id: str, run_number: int) -> CaptionsOutput:
     return captions_step(job_id, run_number)

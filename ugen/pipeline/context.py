@@ -10,15 +10,14 @@ from typing import Any
 from ugen.core.config import Settings, get_settings
 from ugen.core.schemas import JobOptions, options_from_params
 from ugen.core.types import STAGE_WEIGHTS, StageName, progress_at_stage_start
+from ugen.pipeline.errors import JobCancelledError
+from ugen.pipeline.outputs import OutputT, parse_output
 from ugen.providers.base import UsageLedger
 from ugen.providers.registry import ProviderSet, build_providers
+from ugen.qa.base import threshold_for
 from ugen.store import jobs as job_store
-from ugen.store.artifacts import LocalArtifactStore
+from ugen.store.artifacts import ArtifactKey, LocalArtifactStore
 from ugen.store.db import session_scope
-
-
-class JobCancelledError(Exception):
-    """The job was cancelled while it ran."""
 
 
 @dataclass
@@ -48,16 +47,18 @@ class JobContext:
     def providers(self) -> ProviderSet:
         return build_providers(self.settings)
 
-    def key(self, name: str) -> str:
+    def key(self, name: str) -> ArtifactKey:
         return self.store.key(self.job_id, name)
 
-    def path(self, key: str) -> Path:
+    def path(self, key: ArtifactKey) -> Path:
         return self.store.path(key)
 
-    def outputs(self, stage: StageName) -> dict[str, Any]:
-        """The outputs a finished stage stored (possibly in an earlier run)."""
+    def output(self, model: type[OutputT]) -> OutputT:
+        """What a finished stage made (possibly in an earlier run), as its typed model."""
         with session_scope(self.settings) as s:
-            return dict(job_store.get_stage(s, self.job_id, stage).outputs)
+            data = dict(job_store.get_stage(s, self.job_id, model.stage).outputs)
+        return parse_output(model, data, threshold=threshold_for(self.options.qai_mode),
+                            path_of=lambda key: self.path(ArtifactKey(key)))
 
     def work_dir(self, name: str) -> Path:
         path = self.settings.work_dir / self.job_id / f"run{self.run_number}" / name

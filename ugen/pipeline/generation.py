@@ -6,18 +6,43 @@ provider's queue, so provider and model limits hold across all jobs and workers.
 submit step and poll steps: a crash while a vendor renders resumes polling the same task
 instead of paying for a new one. A segment starts as soon as both of its keyframes passed
 QA, while later keyframes are still being made.
+
+The workflows are recipes: every read of the job happens in a step (the plan is one), so a
+workflow replayed after a crash takes the same path.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from dbos import DBOS, WorkflowHandle
 
 from ugen.media.concat import read_segment_ends
-from ugen.pipeline.agents import load_script
 from ugen.pipeline.context import JobContext
-from ugen.pipeline.init import attempt_seed, judge_keyframe, make_keyframe, qa_event, rejection
+from ugen.pipeline.errors import making
+from ugen.pipeline.init import (
+    Judged,
+    Made,
+    attempt_seed,
+    attempt_suffix,
+    judge_keyframe,
+    keyframe_inputs,
+    make_keyframe,
+    qa_event,
+    rejection,
+    reused_record,
+)
+from ugen.pipeline.items import remember, reuse
+from ugen.pipeline.outputs import (
+    AgentsOutput,
+    GenerationOutput,
+    InitOutput,
+    ItemRecord,
+    SegmentRecord,
+)
 from ugen.pipeline.queues import (
     IMAGE_QUEUE,
     get_queue,
@@ -29,21 +54,68 @@ from ugen.pipeline.queues import (
 from ugen.providers.base import PermanentProviderError, SegmentRequest, TaskGoneError
 from ugen.providers.retry import call_with_retries
 from ugen.providers.vendor import VENDORS
+from ugen.store import items as item_store
+from ugen.store.artifacts import ArtifactKey
+from ugen.store.db import session_scope
+from ugen.store.models import utcnow
 
 MAX_SUBMISSIONS = 3
 """Submissions of one render attempt when the vendor keeps losing the task."""
 
 
-def segment_name(index: int) -> str:
-    return f"segments/seg_{index:02d}.mp4"
+def segment_name(index: int, run_number: int = 1, attempt: int = 0) -> str:
+    return f"segments/seg_{index:02d}{attempt_suffix(run_number, attempt)}.mp4"
 
 
-def segment_ends_name(index: int) -> str:
-    return f"segments/seg_{index:02d}.ends.npz"
+def segment_ends_name(segment: ArtifactKey) -> str:
+    """The segment's joined frames, kept beside it."""
+    return str(PurePosixPath(segment).with_suffix(".ends.npz").relative_to(
+        PurePosixPath(segment).parts[0]))
+
+
+def segment_item(index: int) -> str:
+    return f"seg_{index:02d}"
+
+
+@dataclass(frozen=True)
+class GenerationPlan:
+    """What the stage's workflows need to know of the job, read once in a step."""
+
+    segment_count: int
+    anchor: ArtifactKey
+    max_retries_keyframe: int
+    max_retries_video: int
+    segment_queue: str
+    """Where segments wait: the model's own queue when it has limits, else its provider's."""
+    render_queue: str | None
+    """The provider's queue each render waits on, for a model with limits of its own."""
+    overlap: bool
+    poll_interval_s: float
+    video_poll_interval_s: float
 
 
 @DBOS.step()
-def keyframe_step(job_id: str, run_number: int, index: int, attempt: int = 0) -> str:
+def generation_plan_step(job_id: str, run_number: int) -> GenerationPlan:
+    ctx = JobContext(job_id, run_number)
+    opts, settings = ctx.options, ctx.settings
+    model = opts.video_model
+    limited = model_limited(settings, model)
+    provider = provider_queue(provider_of(settings, model))
+    return GenerationPlan(
+        segment_count=opts.segment_count, anchor=ctx.output(InitOutput).anchor.artifact,
+        max_retries_keyframe=opts.max_retries_keyframe,
+        max_retries_video=opts.max_retries_video,
+        segment_queue=model_queue(model) if limited else provider,
+        render_queue=provider if limited else None,
+        overlap=settings.generation_schedule == "overlap",
+        poll_interval_s=settings.queue_polling_interval_s,
+        video_poll_interval_s=settings.video_poll_interval_s)
+
+
+# --- keyframes ------------------------------------------------------------------------------
+
+@DBOS.step()
+def keyframe_step(job_id: str, run_number: int, index: int, attempt: int = 0) -> Made:
     ctx = JobContext(job_id, run_number)
     ctx.check_not_cancelled()
     ctx.event("keyframe_started", stage="generation", message=f"keyframe {index} started",
@@ -53,22 +125,65 @@ def keyframe_step(job_id: str, run_number: int, index: int, attempt: int = 0) ->
 
 @DBOS.step()
 def keyframe_qa_step(job_id: str, run_number: int, index: int, attempt: int,
-                     key: str) -> dict[str, Any]:
+                     key: ArtifactKey) -> Judged:
     """Judge a keyframe; a passing one is announced (segments may start from it)."""
     ctx = JobContext(job_id, run_number)
-    verdict = judge_keyframe(ctx, index, key)
-    qa_event(ctx, "generation", f"kf_{index:02d}", attempt, verdict)
-    if verdict["passed"]:
-        ctx.event("keyframe_completed", stage="generation", message=f"keyframe {index} ready",
-                  data={"index": index, "artifact": key}, dedupe=f"kf{index}")
-        _report(ctx)
-    return verdict
+    judged = judge_keyframe(ctx, "generation", index, attempt, key)
+    if judged.verdict.passed:
+        _keyframe_ready(ctx, index, key)
+    return judged
 
 
-def _segment_request(ctx: JobContext, index: int, keyframes: list[str],
+def _keyframe_ready(ctx: JobContext, index: int, key: ArtifactKey) -> None:
+    """Announce a keyframe that passed (segments may start from it)."""
+    ctx.event("keyframe_completed", stage="generation", message=f"keyframe {index} ready",
+              data={"index": index, "artifact": key}, dedupe=f"kf{index}")
+    _report(ctx)
+
+
+@DBOS.step()
+def reused_keyframe_step(job_id: str, run_number: int, index: int) -> ItemRecord | None:
+    """An earlier run's keyframe made from the same script, product and anchor that passes
+    QA now (no new image is paid for)."""
+    ctx = JobContext(job_id, run_number)
+    record = reused_record(ctx, "generation", index, keyframe_inputs(ctx, index))
+    if record is not None:
+        _keyframe_ready(ctx, index, record.artifact)
+    return record
+
+
+@DBOS.workflow()
+def keyframe_workflow(job_id: str, run_number: int, index: int, retries: int) -> ItemRecord:
+    """One keyframe after the anchor (it references only the anchor, so all run at once),
+    regenerated with a new seed while QA rejects it, up to ``retries`` times; a retry of the
+    job reuses an earlier run's that passes."""
+    with making(f"keyframe {index}"):
+        if run_number > 1 and (reused := reused_keyframe_step(job_id, run_number, index)):
+            return reused
+        started: datetime | None = None
+        for attempt in range(retries + 1):
+            made = keyframe_step(job_id, run_number, index, attempt)
+            started = started or made.started_at
+            judged = keyframe_qa_step(job_id, run_number, index, attempt, made.artifact)
+            if judged.verdict.passed:
+                return ItemRecord(item=f"kf_{index:02d}", index=index, artifact=made.artifact,
+                                  qa=judged.verdict, attempts=attempt + 1, started_at=started,
+                                  finished_at=judged.at)
+    raise rejection(f"keyframe {index}", retries + 1, judged.verdict)
+
+
+# --- segments -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Submitted:
+    task_id: str
+    at: datetime
+
+
+def _segment_request(ctx: JobContext, index: int, keyframes: list[ArtifactKey],
                      attempt: int = 0, submission: int = 0) -> SegmentRequest:
     opts = ctx.options
-    script = load_script(ctx.path(ctx.outputs("agents")["script"]))
+    script = ctx.output(AgentsOutput).script
     width, height = opts.output_size
     return SegmentRequest(
         index=index,
@@ -84,36 +199,38 @@ def _segment_request(ctx: JobContext, index: int, keyframes: list[str],
         fps=opts.model.fps,
         model_id=opts.video_model,
         sound=True,
-        seed=attempt_seed(opts.seed, index, attempt),
-        out_path=ctx.settings.work_dir / ctx.job_id / f"run{ctx.run_number}" / segment_name(index),
+        seed=attempt_seed(opts.job_seed, index, attempt, ctx.run_number),
+        out_path=ctx.work_dir("segments") / Path(segment_name(index, ctx.run_number,
+                                                                attempt)).name,
         submission=submission,
     )
 
 
 @DBOS.step()
-def segment_submit_step(job_id: str, run_number: int, index: int, keyframes: list[str],
-                        attempt: int = 0, submission: int = 0) -> str:
+def segment_submit_step(job_id: str, run_number: int, index: int, keyframes: list[ArtifactKey],
+                        attempt: int = 0, submission: int = 0) -> Submitted:
     """Submit segment ``index`` to the video provider; return the vendor task id."""
+    at = utcnow()
     ctx = JobContext(job_id, run_number)
     ctx.check_not_cancelled()
     request = _segment_request(ctx, index, keyframes, attempt, submission)
-    request.out_path.parent.mkdir(parents=True, exist_ok=True)
     task_id = call_with_retries(lambda: ctx.providers.video.submit(request))
     # A vendor task id names its vendor; the same task submitted again after a crash is
     # the same vendor task, billed once.
     vendor, sep, _ = task_id.partition(":")
-    ctx.record_call("video", f"seg_{index:02d}", units=request.duration_s, unit="second",
+    ctx.record_call("video", segment_item(index), units=request.duration_s, unit="second",
                     provider=vendor if sep and vendor in VENDORS else None, request_id=task_id,
                     dedupe=f"{index}:{attempt}:{submission}")
     ctx.event("segment_submitted", stage="generation", message=f"segment {index} submitted",
               data={"index": index, "task_id": task_id, "attempt": attempt,
                     "submission": submission},
               dedupe=f"seg{index}:{attempt}:{submission}:submit")
-    return task_id
+    return Submitted(task_id, at)
 
 
 @DBOS.step()
-def segment_poll_step(job_id: str, run_number: int, index: int, task_id: str) -> str | None:
+def segment_poll_step(job_id: str, run_number: int, index: int, attempt: int,
+                      task_id: str) -> ArtifactKey | None:
     """Poll once; when done, store the segment and return its artifact key."""
     ctx = JobContext(job_id, run_number)
     ctx.check_not_cancelled()
@@ -125,15 +242,20 @@ def segment_poll_step(job_id: str, run_number: int, index: int, task_id: str) ->
             f"segment {index} failed at the video provider: {result.error or 'no output'}",
             provider=ctx.providers.name, request_id=task_id,
         )
-    key = ctx.store.put_file(ctx.key(segment_name(index)), result.output)
+    key = ctx.store.put_file(ctx.key(segment_name(index, run_number, attempt)), result.output)
     ctx.event("segment_rendered", stage="generation", message=f"segment {index} rendered",
               data={"index": index, "task_id": task_id}, dedupe=f"seg{index}:{task_id}:done")
     return key
 
 
+def _segment_inputs(ctx: JobContext, keyframes: list[ArtifactKey]) -> list[Path]:
+    """What a segment is made from: the script and its first and last keyframes."""
+    return [ctx.path(ctx.output(AgentsOutput).script_file), *(ctx.path(k) for k in keyframes)]
+
+
 @DBOS.step()
 def segment_qa_step(job_id: str, run_number: int, index: int, attempt: int,
-                    keyframes: list[str], key: str) -> dict[str, Any]:
+                    keyframes: list[ArtifactKey], key: ArtifactKey) -> Judged:
     """Judge a segment against its two keyframes."""
     ctx = JobContext(job_id, run_number)
     opts = ctx.options
@@ -141,128 +263,143 @@ def segment_qa_step(job_id: str, run_number: int, index: int, attempt: int,
         ctx.path(key), first_keyframe=ctx.path(keyframes[0]),
         last_keyframe=ctx.path(keyframes[1]), fps=opts.model.fps,
         duration_s=float(opts.effective_segment_duration), qai_mode=opts.qai_mode,
-    ).to_dict()
-    ctx.record_billed("qa", f"seg_{index:02d}", ctx.providers.segment_judge, ctx.path(key))
-    qa_event(ctx, "generation", f"seg_{index:02d}", attempt, verdict)
-    if verdict["passed"]:
-        ctx.event("segment_completed", stage="generation", message=f"segment {index} ready",
-                  data={"index": index, "artifact": key}, dedupe=f"seg{index}")
-        _report(ctx)
-    return verdict
+    )
+    ctx.record_billed("qa", segment_item(index), ctx.providers.segment_judge, ctx.path(key))
+    qa_event(ctx, "generation", segment_item(index), attempt, verdict)
+    remember(ctx, "generation", segment_item(index), attempt, key, verdict,
+             _segment_inputs(ctx, keyframes))
+    if verdict.passed:
+        _segment_ready(ctx, index, key)
+    return Judged(verdict, utcnow())
+
+
+def _segment_ready(ctx: JobContext, index: int, key: ArtifactKey) -> None:
+    ctx.event("segment_completed", stage="generation", message=f"segment {index} ready",
+              data={"index": index, "artifact": key}, dedupe=f"seg{index}")
+    _report(ctx)
 
 
 @DBOS.step()
-def segment_ends_step(job_id: str, run_number: int, index: int, key: str) -> str:
-    """Read the accepted segment's first and last frames for ``concat`` now, while other
-    segments are still being made (reading the last frames decodes most of a segment)."""
+def reused_segment_step(job_id: str, run_number: int, index: int,
+                        keyframes: list[ArtifactKey]) -> SegmentRecord | None:
+    """An earlier run's segment made from the same keyframes that passes QA now (no new
+    render is paid for)."""
+    ctx = JobContext(job_id, run_number)
+    found = reuse(ctx, "generation", segment_item(index), _segment_inputs(ctx, keyframes))
+    if found is None:
+        return None
+    key, verdict, _ = found
+    _segment_ready(ctx, index, key)
+    now = utcnow()
+    return SegmentRecord(item=segment_item(index), index=index, artifact=key, qa=verdict,
+                         attempts=0, reused=True, started_at=now, finished_at=now)
+
+
+@DBOS.step()
+def segment_ends_step(job_id: str, run_number: int, index: int, key: ArtifactKey,
+                      segment_count: int) -> ArtifactKey:
+    """Read the frames of the accepted segment that its joins are judged on, for
+    ``concat``, while other segments are still being made: its head where a segment comes
+    before it, its tail (which decodes most of it) where one comes after."""
     ctx = JobContext(job_id, run_number)
     width, height = ctx.options.output_size
     path = ctx.path(key)
-    ends = read_segment_ends(index, path, width=width, height=height)
-    ends_key = ctx.key(segment_ends_name(index))
+    ends = read_segment_ends(index, path, width=width, height=height, head=index > 0,
+                             tail=index < segment_count - 1)
+    ends_key = ctx.key(segment_ends_name(key))
     with ctx.store.writing(ends_key) as tmp:
         ends.save(tmp, source=path)
     return ends_key
 
 
-def _render(job_id: str, run_number: int, index: int, keyframes: list[str],
-            attempt: int) -> str:
+def _render(job_id: str, run_number: int, index: int, keyframes: list[ArtifactKey],
+            attempt: int, poll_interval_s: float) -> tuple[ArtifactKey, datetime]:
     """One render attempt at the vendor: submit once, then poll until the vendor is done.
-    Returns the artifact key. Runs inside a workflow that holds a provider slot.
+    Returns the artifact key and when it was first submitted. Runs inside a workflow that
+    holds a provider slot.
 
     Only a vendor that says it no longer knows the task gets the attempt submitted again
     (a new task, up to ``MAX_SUBMISSIONS`` in all); any other failure fails the segment.
     """
-    interval = JobContext(job_id, run_number).settings.video_poll_interval_s
+    first: datetime | None = None
     for submission in range(MAX_SUBMISSIONS):
-        task_id = segment_submit_step(job_id, run_number, index, keyframes, attempt,
-                                      submission)
+        submitted = segment_submit_step(job_id, run_number, index, keyframes, attempt,
+                                        submission)
+        first = first or submitted.at
         key = None
         try:
             while key is None:
-                key = segment_poll_step(job_id, run_number, index, task_id)
+                key = segment_poll_step(job_id, run_number, index, attempt,
+                                        submitted.task_id)
                 if key is None:
-                    DBOS.sleep(interval)
+                    DBOS.sleep(poll_interval_s)
         except TaskGoneError:
             continue
-        return key
+        return key, first
     raise PermanentProviderError(
         f"segment {index}: the video provider lost the task {MAX_SUBMISSIONS} times")
 
 
 @DBOS.workflow()
-def segment_render_workflow(job_id: str, run_number: int, index: int, keyframes: list[str],
-                            attempt: int) -> str:
+def segment_render_workflow(job_id: str, run_number: int, index: int,
+                            keyframes: list[ArtifactKey], attempt: int,
+                            poll_interval_s: float) -> tuple[ArtifactKey, datetime]:
     """A render of a segment whose model has limits of its own, queued for a slot of the
     provider's queue."""
-    return _render(job_id, run_number, index, keyframes, attempt)
+    return _render(job_id, run_number, index, keyframes, attempt, poll_interval_s)
 
 
 @DBOS.workflow()
-def segment_workflow(job_id: str, run_number: int, index: int,
-                     keyframes: list[str]) -> dict[str, Any]:
+def segment_workflow(job_id: str, run_number: int, index: int, keyframes: list[ArtifactKey],
+                     plan: GenerationPlan) -> SegmentRecord:
     """One segment between ``keyframes`` (its first and last frame).
 
     A segment of a model without limits of its own runs on its provider's queue and renders
     in that slot. A model with limits of its own puts its segments on the model's queue;
     each render then waits for a slot on the provider's queue. A segment that fails QA is
-    rendered again with a new seed, up to ``max_retries_video`` times.
+    rendered again with a new seed, up to ``max_retries_video`` times; a retry of the job
+    reuses an earlier run's that passes.
     """
-    ctx = JobContext(job_id, run_number)
-    model = ctx.options.video_model
-    provider = provider_of(ctx.settings, model)
-    retries = ctx.options.max_retries_video
-    for attempt in range(retries + 1):
-        args = (job_id, run_number, index, keyframes, attempt)
-        if model_limited(ctx.settings, model):
-            render = get_queue(provider_queue(provider)).enqueue(segment_render_workflow, *args)
-            key = render.get_result(polling_interval_sec=ctx.settings.queue_polling_interval_s)
-        else:
-            # Already in a provider slot. Steps, not a child workflow: DBOS recovers a
-            # workflow that has no queue through its internal queue, which every process
-            # (API clients included) serves.
-            key = _render(*args)
-        verdict = segment_qa_step(job_id, run_number, index, attempt, keyframes, key)
-        if verdict["passed"]:
-            ends = segment_ends_step(job_id, run_number, index, key)
-            return {"key": key, "ends": ends, "qa": verdict, "attempts": attempt + 1}
-    raise rejection(f"segment {index}", retries + 1, verdict)
-
-
-def _start_segment(ctx: JobContext, index: int,
-                   pair: list[str]) -> WorkflowHandle[dict[str, Any]]:
-    """Queue the segment on its model's queue when the model has limits of its own, else on
-    its provider's queue."""
-    model = ctx.options.video_model
-    queue = (model_queue(model) if model_limited(ctx.settings, model)
-             else provider_queue(provider_of(ctx.settings, model)))
-    return get_queue(queue).enqueue(segment_workflow, ctx.job_id, ctx.run_number, index, pair)
+    retries = plan.max_retries_video
+    with making(f"segment {index}"):
+        record = (reused_segment_step(job_id, run_number, index, keyframes)
+                  if run_number > 1 else None)
+        started: datetime | None = None
+        for attempt in range(retries + 1):
+            if record is not None:
+                break
+            args = (job_id, run_number, index, keyframes, attempt, plan.video_poll_interval_s)
+            if plan.render_queue is not None:
+                render = get_queue(plan.render_queue).enqueue(segment_render_workflow, *args)
+                key, at = render.get_result(polling_interval_sec=plan.poll_interval_s)
+            else:
+                # Already in a provider slot. Steps, not a child workflow: DBOS recovers a
+                # workflow that has no queue through its internal queue, which every process
+                # (API clients included) serves.
+                key, at = _render(*args)
+            started = started or at
+            judged = segment_qa_step(job_id, run_number, index, attempt, keyframes, key)
+            if judged.verdict.passed:
+                record = SegmentRecord(item=segment_item(index), index=index, artifact=key,
+                                       qa=judged.verdict, attempts=attempt + 1,
+                                       started_at=started, finished_at=judged.at)
+        if record is None:
+            raise rejection(f"segment {index}", retries + 1, judged.verdict)
+    return record
 
 
 def _report(ctx: JobContext) -> None:
-    """Progress of the stage: keyframes and segments done out of all of them."""
-    done_kf = len(list(ctx.path(ctx.key("keyframes")).glob("kf_*.png"))) - 1
-    done_seg = len(list(ctx.path(ctx.key("segments")).glob("seg_*.mp4"))) \
-        if ctx.path(ctx.key("segments")).exists() else 0
+    """Progress of the stage: keyframes and segments accepted out of all of them."""
+    with session_scope(ctx.settings) as s:
+        accepted = item_store.accepted_items(s, ctx.job_id, ctx.run_number)
+    keyframes = sum(1 for item in accepted if item.startswith("kf_") and item != "kf_00")
+    segments = sum(1 for item in accepted if item.startswith("seg_"))
     n = ctx.options.segment_count
     # Segments take most of the time: weigh them four times a keyframe.
-    ctx.progress_within("generation", (max(0, done_kf) + 4 * done_seg) / (5 * n))
+    ctx.progress_within("generation", (keyframes + 4 * segments) / (5 * n))
 
 
-@DBOS.workflow()
-def keyframe_workflow(job_id: str, run_number: int, index: int) -> dict[str, Any]:
-    """One keyframe after the anchor (it references only the anchor, so all run at once),
-    regenerated with a new seed while QA rejects it, up to ``max_retries_keyframe`` times."""
-    retries = JobContext(job_id, run_number).options.max_retries_keyframe
-    for attempt in range(retries + 1):
-        key = keyframe_step(job_id, run_number, index, attempt)
-        verdict = keyframe_qa_step(job_id, run_number, index, attempt, key)
-        if verdict["passed"]:
-            return {"key": key, "qa": verdict, "attempts": attempt + 1}
-    raise rejection(f"keyframe {index}", retries + 1, verdict)
-
-
-def run_generation(job_id: str, run_number: int) -> dict[str, Any]:
+def run_generation(job_id: str, run_number: int) -> GenerationOutput:
     """Schedule keyframes and segments with streaming overlap.
 
     All keyframes are queued at once on the image queue; segment i starts the moment
@@ -270,38 +407,44 @@ def run_generation(job_id: str, run_number: int) -> dict[str, Any]:
     The queues' limits hold across jobs and workers. The loop waits on whichever child
     finishes first; each wait is checkpointed, so a resumed workflow replays the same order.
     """
-    ctx = JobContext(job_id, run_number)
-    n = ctx.options.segment_count
-    poll = ctx.settings.queue_polling_interval_s
-    overlap = ctx.settings.generation_schedule == "overlap"
-    keyframes: dict[int, str] = {0: ctx.outputs("init")["anchor"]}
-    segments: dict[int, str] = {}
-    ends: dict[int, str] = {}
-    qa: dict[str, Any] = {}
-    pending: dict[str, tuple[str, int, WorkflowHandle[dict[str, Any]]]] = {}
+    plan = generation_plan_step(job_id, run_number)
+    n = plan.segment_count
+    keyframes: dict[int, ItemRecord] = {}
+    segments: dict[int, SegmentRecord] = {}
+    pending: dict[str, tuple[int, WorkflowHandle[Any]]] = {}
     for index in range(1, n + 1):
-        handle = get_queue(IMAGE_QUEUE).enqueue(keyframe_workflow, job_id, run_number, index)
-        pending[handle.workflow_id] = ("keyframe", index, handle)
+        handle = get_queue(IMAGE_QUEUE).enqueue(keyframe_workflow, job_id, run_number, index,
+                                                plan.max_retries_keyframe)
+        pending[handle.workflow_id] = (index, handle)
+    keys: dict[int, ArtifactKey] = {0: plan.anchor}
     started: set[int] = set()
     while pending:
-        done = DBOS.wait_first([h for _, _, h in pending.values()], polling_interval_sec=poll)
-        kind, index, handle = pending.pop(done.workflow_id)
-        result = handle.get_result()  # re-raises the child's error: the stage fails with it
-        qa[f"{'seg' if kind == 'segment' else 'kf'}_{index:02d}"] = {
-            "score": result["qa"]["score"], "passed": result["qa"]["passed"],
-            "categories": result["qa"]["categories"], "attempts": result["attempts"]}
-        if kind == "segment":
-            segments[index], ends[index] = result["key"], result["ends"]
+        done = DBOS.wait_first([h for _, h in pending.values()],
+                               polling_interval_sec=plan.poll_interval_s)
+        index, handle = pending.pop(done.workflow_id)
+        try:
+            result = handle.get_result()  # re-raises the child's error: the stage fails
+        except Exception:
+            # The stage has failed: stop the keyframes and segments still being made rather
+            # than pay for work nobody will use (a retry makes what it needs again).
+            if pending:
+                DBOS.cancel_workflows(list(pending), cancel_children=True)
+            raise
+        if isinstance(result, SegmentRecord):
+            # The ends are read here, once the segment's provider slot is free for the next
+            # render (the parent waits on nothing else that is due this soon).
+            ends = segment_ends_step(job_id, run_number, index, result.artifact, n)
+            segments[index] = result.model_copy(update={"ends": ends})
             continue
-        keyframes[index] = result["key"]
-        if not overlap and len(keyframes) <= n:
+        keyframes[index], keys[index] = result, result.artifact
+        if not plan.overlap and len(keys) <= n:
             continue  # the sequential baseline waits for every keyframe
-        for seg in (range(n) if not overlap else (index - 1, index)):
-            if 0 <= seg < n and seg not in started and {seg, seg + 1} <= keyframes.keys():
+        for seg in (range(n) if not plan.overlap else (index - 1, index)):
+            if 0 <= seg < n and seg not in started and {seg, seg + 1} <= keys.keys():
                 started.add(seg)
-                pair = [keyframes[seg], keyframes[seg + 1]]
-                h = _start_segment(ctx, seg, pair)
-                pending[h.workflow_id] = ("segment", seg, h)
-    return {"keyframes": [keyframes[i] for i in range(n + 1)],
-            "segments": [segments[i] for i in range(n)],
-            "segment_ends": [ends[i] for i in range(n)], "qa": dict(sorted(qa.items()))}
+                h = get_queue(plan.segment_queue).enqueue(
+                    segment_workflow, job_id, run_number, seg, [keys[seg], keys[seg + 1]],
+                    plan)
+                pending[h.workflow_id] = (seg, h)
+    return GenerationOutput(keyframes=tuple(keyframes[i] for i in range(1, n + 1)),
+                            segments=tuple(segments[i] for i in range(n)))

@@ -6,6 +6,7 @@ job and moves no credits; a job the balance cannot cover is refused.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -13,10 +14,13 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from ugen import catalog
 from ugen.core.config import Settings
 from ugen.core.estimate import Estimate, estimate
 from ugen.core.schemas import JobOptions
 from ugen.core.types import progress_at_stage_start
+from ugen.pipeline.outputs import ImageInfo, PrepareOutput
+from ugen.providers.video_router import video_output_problem
 from ugen.store import jobs as job_store
 from ugen.store import ledger
 from ugen.store.artifacts import LocalArtifactStore
@@ -88,6 +92,18 @@ def check_product_image(path: Path, settings: Settings) -> ImageCheck:
     return ImageCheck(fmt, width, height, has_alpha)
 
 
+def with_fresh_choices(options: JobOptions) -> JobOptions:
+    """The options with what the user left to chance decided now and kept on the job: a
+    random ``seed`` and, without ``persona_id``, a random persona (as the product documents).
+    A retry reads them back, so it replays the same choices."""
+    update: dict[str, object] = {}
+    if options.seed is None:
+        update["seed"] = secrets.randbelow(2**31)
+    if options.persona_id is None:
+        update["persona_id"] = secrets.choice(sorted(catalog.personas()))
+    return options.model_copy(update=update) if update else options
+
+
 def prepare_job(
     settings: Settings, *, account_id: str, options: JobOptions, image: Path,
     job_id: str | None = None, limits: JobLimits | None = None,
@@ -102,6 +118,10 @@ def prepare_job(
         ledger.InsufficientCreditsError: the account cannot cover the estimate.
     """
     check = check_product_image(image, settings)
+    problem = video_output_problem(settings, options.video_model)  # e.g. 4K Veo, no bucket
+    if problem is not None:
+        raise JobValidationError("video_model", problem)
+    options = with_fresh_choices(options)
     cost = estimate(options)
     job_id = job_id or str(uuid.uuid4())
     store = LocalArtifactStore(settings.artifacts_dir)
@@ -122,9 +142,10 @@ def prepare_job(
         job_store.set_stage(
             s, job_id, "prepare", status="completed", run_number=1, started_at=now,
             finished_at=now, credits_used=cost.by_stage()["prepare"],
-            outputs={"product_image": image_key, "estimate_total": cost.total,
-                     "image": {"format": check.format, "width": check.width,
-                               "height": check.height, "has_alpha": check.has_alpha}},
+            outputs=PrepareOutput(
+                product_image=image_key, estimate_total=cost.total,
+                image=ImageInfo(format=check.format, width=check.width, height=check.height,
+                                has_alpha=check.has_alpha)).model_dump(mode="json"),
         )
         job_store.raise_progress(s, job_id, progress_at_stage_start("agents"))
         job_store.add_event(s, job_id, "job_created", run_number=1, stage="prepare",

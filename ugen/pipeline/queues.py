@@ -24,11 +24,11 @@ from dbos._queue import QueueRateLimit
 from ugen.catalog import video_models
 from ugen.core.config import QueueLimits, Settings
 from ugen.providers.vendor import VENDORS, load_vendor_models
+from ugen.webhooks.queue import WEBHOOKS_QUEUE
 
 JOBS_QUEUE = "ugen_jobs"
 IMAGE_QUEUE = "ugen_image"
 MEDIA_QUEUE = "ugen_media"
-WEBHOOKS_QUEUE = "ugen_webhooks"
 
 QueueGroup = Literal["jobs", "image", "video", "media", "webhooks"]
 QUEUE_GROUPS: tuple[QueueGroup, ...] = ("jobs", "image", "video", "media", "webhooks")

@@ -6,10 +6,9 @@ client gets a fresh one and listens to no queue, so it never runs or recovers wo
 
 from __future__ import annotations
 
-import logging
 import socket
-import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Literal
@@ -18,6 +17,7 @@ from dbos import DBOS, DBOSConfig
 
 import ugen
 from ugen.core.config import Settings
+from ugen.core.logs import quiet_dbos_console
 from ugen.pipeline import queues
 from ugen.store.db import migrate
 
@@ -26,29 +26,6 @@ Role = Literal["worker", "client"]
 _lock = threading.Lock()
 _active: tuple[str, str] | None = None
 _on_stop: list[Callable[[], None]] = []
-
-
-class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Log to whatever ``sys.stderr`` is at the time of the record, not at start-up."""
-
-    @property
-    def stream(self) -> object:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value: object) -> None:
-        pass
-
-
-def _install_log_handler() -> None:
-    dbos_logger = logging.getLogger("dbos")
-    if not dbos_logger.handlers:
-        handler = _CurrentStderrHandler()
-        handler.name = "__dbos_console_log_handler__"
-        handler.setFormatter(logging.Formatter(
-            "%(asctime)s [%(levelname)8s] (%(name)s) %(message)s", datefmt="%H:%M:%S"))
-        dbos_logger.addHandler(handler)
-        dbos_logger.propagate = False
 
 
 def default_executor_id() -> str:
@@ -74,7 +51,6 @@ def start(settings: Settings, *, role: Role = "worker",
     with _lock:
         if _active is not None:
             return _active[1]
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
         migrate(settings)
         # Importing registers the workflows and steps with DBOS before launch.
         from ugen.pipeline import workflow  # noqa: F401
@@ -91,7 +67,7 @@ def start(settings: Settings, *, role: Role = "worker",
             "notification_listener_polling_interval_sec": 0.1,
             "log_level": "WARNING",
         }
-        _install_log_handler()
+        quiet_dbos_console()
         DBOS(config=config)
         if role == "client":
             DBOS.listen_queues([])
@@ -103,16 +79,38 @@ def start(settings: Settings, *, role: Role = "worker",
         return executor_id
 
 
-def stop() -> None:
-    """Shut DBOS down in this process (tests and CLI exit)."""
+def stop(*, drain_s: float = 0.0) -> None:
+    """Shut DBOS down in this process (tests and CLI exit).
+
+    With ``drain_s``, queued work is no longer taken and the workflows this process is
+    running get up to that long to finish (a cancelled one ends at its next step), so no
+    thread writes to the database after shutdown; what still runs then is recovered later.
+    """
     global _active
     with _lock:
         if _active is None:
             return
         while _on_stop:
             _on_stop.pop()()
+        if drain_s > 0:
+            _drain(drain_s)
         DBOS.destroy(destroy_registry=False)
         _active = None
+
+
+def _drain(timeout_s: float) -> None:
+    """Stop taking queued work, then wait for this process's running workflows to end."""
+    from dbos import _dbos
+
+    instance = getattr(_dbos, "_dbos_global_instance", None)
+    running = getattr(instance, "_active_workflows_set", None)
+    if instance is None or running is None:
+        return
+    for event in getattr(instance, "background_thread_stop_events", ()):
+        event.set()  # the queue runners stop dequeuing
+    deadline = time.monotonic() + timeout_s
+    while running.activeList() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def on_stop(callback: Callable[[], None]) -> None:

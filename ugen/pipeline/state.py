@@ -13,6 +13,8 @@ from dbos import DBOS
 from ugen.core.config import get_settings
 from ugen.core.estimate import Estimate
 from ugen.core.types import STAGES, StageName, progress_at_stage_start, stage_index
+from ugen.pipeline.errors import StageError
+from ugen.pipeline.outputs import CompleteOutput, StageOutput, parse_output
 from ugen.store import jobs as job_store
 from ugen.store import ledger
 from ugen.store.db import session_scope
@@ -42,7 +44,8 @@ def stage_started_step(job_id: str, run_number: int, stage: StageName) -> None:
             return
         job_store.raise_progress(s, job_id, progress_at_stage_start(stage))
         job_store.set_stage(s, job_id, stage, status="running", run_number=run_number,
-                            started_at=utcnow(), finished_at=None, error=None)
+                            started_at=utcnow(), finished_at=None, error=None,
+                            error_detail=None)
         job_store.add_event(s, job_id, "stage_started", run_number=run_number, stage=stage,
                             message=f"{stage} started",
                             dedupe_key=f"{job_id}:{run_number}:{stage}:started")
@@ -50,13 +53,16 @@ def stage_started_step(job_id: str, run_number: int, stage: StageName) -> None:
 
 @DBOS.step()
 def stage_completed_step(job_id: str, run_number: int, stage: StageName,
-                         outputs: dict[str, Any]) -> None:
+                         output: StageOutput) -> None:
+    """Keep what the stage made with its record; move progress on."""
+    outputs = output.model_dump(mode="json")
     with session_scope(get_settings()) as s:
         job = job_store.get_job(s, job_id)
         assert job is not None
         used = Estimate.from_dict(job.estimate).by_stage()[stage]
         job_store.set_stage(s, job_id, stage, status="completed", finished_at=utcnow(),
-                            outputs=outputs, credits_used=used, error=None)
+                            outputs=outputs, credits_used=used, error=None,
+                            error_detail=None)
         nxt = stage_index(stage) + 1
         if nxt < len(STAGES):
             job_store.raise_progress(s, job_id, progress_at_stage_start(STAGES[nxt]))
@@ -83,7 +89,8 @@ def _settle(s: Any, job_id: str, run_number: int, *, status: str, **fields: Any)
     return True
 
 
-def stage_failed_step(job_id: str, run_number: int, stage: StageName, error: str) -> None:
+def stage_failed_step(job_id: str, run_number: int, stage: StageName,
+                      error: StageError) -> None:
     """The stage failed: record it and settle (a step), then queue the ``job.failed`` webhook."""
     _stage_failed_step(job_id, run_number, stage, error)
     notify_job_ended(job_id, run_number)
@@ -99,10 +106,12 @@ def job_finished_step(job_id: str, run_number: int, status: str) -> None:
 # The steps keep their original DBOS names, so workflows recorded before the webhook hooks
 # replay them unchanged.
 @DBOS.step(name="stage_failed_step")
-def _stage_failed_step(job_id: str, run_number: int, stage: StageName, error: str) -> None:
-    message = f"{stage} failed: {error}"
+def _stage_failed_step(job_id: str, run_number: int, stage: StageName,
+                       error: StageError) -> None:
+    message = f"{stage} failed: {error.message}"
     with session_scope(get_settings()) as s:
-        job_store.set_stage(s, job_id, stage, status="failed", finished_at=utcnow(), error=message)
+        job_store.set_stage(s, job_id, stage, status="failed", finished_at=utcnow(), error=message,
+                            error_detail=error.model_dump(mode="json"))
         if _settle(s, job_id, run_number, status="failed", error_stage=stage,
                    error_message=message):
             job_store.add_event(s, job_id, "job_failed", run_number=run_number, stage=stage,
@@ -116,8 +125,8 @@ def _job_finished_step(job_id: str, run_number: int, status: str) -> None:
     with session_scope(get_settings()) as s:
         fields: dict[str, Any] = {}
         if status == "completed":
-            out = job_store.get_stage(s, job_id, "complete").outputs
-            fields = {"final_video": out.get("final_video"), "thumbnail": out.get("thumbnail"),
+            out = parse_output(CompleteOutput, job_store.get_stage(s, job_id, "complete").outputs)
+            fields = {"final_video": out.final_video, "thumbnail": out.thumbnail,
                       "progress_percent": 100}
         if _settle(s, job_id, run_number, status=status, error_stage=None, error_message=None,
                    **fields):

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
-from typing import Any
 
 from dbos import DBOS
 
+from ugen.core.config import get_settings
 from ugen.core.types import STAGES, StageName, stage_index
 from ugen.pipeline import agents, audio, captions, complete, concat, generation, init, state
-from ugen.pipeline.context import JobCancelledError, JobContext
+from ugen.pipeline.context import JobContext
+from ugen.pipeline.errors import JobCancelledError, stage_error
+from ugen.pipeline.outputs import StageOutput
 from ugen.pipeline.queues import MEDIA_QUEUE, get_queue
 
-StageRunner = Callable[[str, int], dict[str, Any]]
+StageRunner = Callable[[str, int], StageOutput]
 
 # FFmpeg-heavy stages run on the media queue, so `ugen worker --queue media` processes (on
 # machines with cores to spare) take that work while other workers wait on vendors.
@@ -30,16 +32,16 @@ MEDIA_RUNNERS: dict[StageName, StageRunner] = {
 
 
 @DBOS.workflow()
-def media_stage_workflow(job_id: str, run_number: int, stage: str) -> dict[str, Any]:
+def media_stage_workflow(job_id: str, run_number: int, stage: str) -> StageOutput:
     """One FFmpeg-heavy stage's steps, run by whichever worker serves the media queue."""
     return MEDIA_RUNNERS[stage](job_id, run_number)  # type: ignore[index]
 
 
 def _on_media_queue(stage: StageName) -> StageRunner:
-    def run(job_id: str, run_number: int) -> dict[str, Any]:
+    def run(job_id: str, run_number: int) -> StageOutput:
         handle = get_queue(MEDIA_QUEUE).enqueue(media_stage_workflow, job_id, run_number, stage)
         # DBOS polls for a child's result once a second by default: far too slow a hop.
-        poll = JobContext(job_id, run_number).settings.queue_polling_interval_s
+        poll = get_settings().queue_polling_interval_s
         return handle.get_result(polling_interval_sec=poll)
 
     return run
@@ -56,10 +58,12 @@ RUNNERS: dict[StageName, StageRunner] = {
 }
 
 
-def describe(error: BaseException) -> str:
-    """One line naming the cause, for the stage record and the job's error_message."""
-    text = str(error).strip() or type(error).__name__
-    return f"{type(error).__name__}: {text}"[:2000]
+# What each stage makes, named in its error when the failure does not name an item itself.
+STAGE_ITEMS: dict[StageName, str] = {
+    "agents": "script", "init": "keyframe 0 (anchor)", "generation": "keyframes and segments",
+    "concat": "segment join", "audio": "soundtrack", "captions": "captions",
+    "complete": "final video",
+}
 
 
 @DBOS.workflow()
@@ -67,7 +71,7 @@ def job_workflow(job_id: str, run_number: int, from_stage: str) -> str:
     """Run the job from ``from_stage``; return its final status."""
     if not state.begin_run_step(job_id, run_number):
         return "cancelled"
-    stop_at = _stop_at_stage(job_id, run_number)
+    stop_at = stop_at_stage_step(job_id, run_number)
     start = max(stage_index(from_stage), stage_index("agents"))
     if stop_at is not None and stage_index(stop_at) < start:
         stop_at = None  # a retry past the stop continues the job to the end
@@ -81,7 +85,8 @@ def job_workflow(job_id: str, run_number: int, from_stage: str) -> str:
         except Exception as error:  # the stage failed: record why, settle credits
             DBOS.logger.warning("job %s stage %s failed: %s\n%s", job_id, stage, error,
                                 traceback.format_exc(limit=5))
-            state.stage_failed_step(job_id, run_number, stage, describe(error))
+            state.stage_failed_step(job_id, run_number, stage,
+                                    stage_error(STAGE_ITEMS[stage], error))
             return "failed"
         state.stage_completed_step(job_id, run_number, stage, outputs)
         if stage == stop_at:
@@ -92,7 +97,7 @@ def job_workflow(job_id: str, run_number: int, from_stage: str) -> str:
 
 
 @DBOS.step()
-def _stop_at_stage(job_id: str, run_number: int) -> StageName | None:
+def stop_at_stage_step(job_id: str, run_number: int) -> StageName | None:
     return JobContext(job_id, run_number).options.stop_at_stage
 
 

@@ -103,10 +103,6 @@ class Script:
     language: str
     segment_prompts: tuple[str, ...]  # one motion prompt per segment
 
-    @property
-    def full_text(self) -> str:
-        return " ".join(line.text for line in self.lines)
-
 
 class ScriptAgent(Protocol):
     def write_script(self, request: ScriptRequest) -> Script: ...

@@ -20,7 +20,7 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
-from ugen.captions.words import UNSPACED
+from ugen.core.language import UNSPACED
 from ugen.providers.base import (
     KeyframeShot,
     PermanentProviderError,

@@ -9,6 +9,9 @@ Errors added here (see :mod:`ugen.providers.base` for the root)::
     PermanentProviderError
     ├── VendorAuthError        the key was refused (never retried; the key is never shown)
     ├── VendorQuotaError       the account's balance or resource pack is exhausted
+    ├── VendorConfigError      the vendor refuses this account or machine as set up (an IP
+    │                          allow-list, an account flag): fixed by the operator, never
+    │                          by retrying
     ├── VendorTaskGoneError    the vendor no longer knows the task: the one case where
     │                          submitting the segment again is right
     └── MissingCredentialsError  the vendor was chosen but its keys are not configured
@@ -48,12 +51,25 @@ class VendorQuotaError(PermanentProviderError):
     """The vendor account has no balance left."""
 
 
+class VendorConfigError(PermanentProviderError):
+    """The vendor refuses us as configured (for example an IP allow-list): not retried."""
+
+
 class VendorTaskGoneError(TaskGoneError):
     """The vendor does not know the task (expired or never created): resubmit."""
 
 
 class MissingCredentialsError(PermanentProviderError):
     """A vendor adapter is selected but its keys are not configured."""
+
+
+@dataclass(frozen=True)
+class OfferedModel:
+    """One model a vendor lists as available to our key (``ugen doctor --check-network``)."""
+
+    id: str
+    shutdown_date: str | None = None  # OpenAI lists an announced shutdown (YYYY-MM-DD)
+    capabilities: tuple[str, ...] = ()  # what the listing says it does, where it says so
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,17 @@ class VendorVideoModel:
     resolution: str | None = None  # Veo: 720p | 1080p | 4k
     negative_prompt: str | None = None
     person_generation: str | None = None  # Veo
+
+
+VEO_INLINE_RESOLUTIONS = frozenset({"720p", "1080p"})
+"""Veo resolutions Vertex AI returns inline (``bytesBase64Encoded``) when no output bucket is
+set: an 8 s 1080p video (about 26 MB) comes back inline; a 4K one is refused with "Generated
+video is large, an output storage uri is required"."""
+
+
+def needs_output_bucket(model: VendorVideoModel) -> bool:
+    """Whether Vertex AI would only write ``model``'s videos to Cloud Storage."""
+    return model.vendor == "veo" and (model.resolution or "720p") not in VEO_INLINE_RESOLUTIONS
 
 
 def load_vendor_models(path: Path | None = None) -> dict[str, VendorVideoModel]:

@@ -1,22 +1,19 @@
 """The video provider a job gets: its model's vendor adapter, or the offline provider.
 
-The model choice selects the adapter per job (``SegmentRequest.model_id`` → vendor via
-``video_vendors.toml``). A vendor task id comes back prefixed with the vendor
+Which adapter renders each model is decided by :func:`ugen.providers.choice.choose_video`
+(``UGEN_VIDEO_PROVIDER``); the router holds that plan and dispatches each request by its
+``SegmentRequest.model_id``. A vendor task id comes back prefixed with the vendor
 (``kling:<task id>``, ``veo:<operation name>``), so a poll after a restart reaches the same
 adapter; offline ids (``lv-…``, ``sim:…``) go to the offline provider.
-
-``UGEN_VIDEO_PROVIDER``: ``auto`` uses a vendor whose keys are configured and the offline
-provider otherwise (so without keys everything stays offline); ``offline`` never calls a
-vendor; ``vendor`` always does, failing a job whose vendor has no keys.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 
 from ugen.core.config import Settings
 from ugen.providers.base import SegmentRequest, VideoPoll, VideoProvider
+from ugen.providers.choice import KEYS, Choice, choose_video, video_plan
 from ugen.providers.vendor import (
     VENDORS,
     MissingCredentialsError,
@@ -24,36 +21,33 @@ from ugen.providers.vendor import (
     Vendor,
     VendorVideoModel,
     load_vendor_models,
+    needs_output_bucket,
 )
-
-REQUIRED_KEYS: dict[Vendor, str] = {
-    "kling": "UGEN_KLING_ACCESS_KEY and UGEN_KLING_SECRET_KEY",
-    "veo": "UGEN_VEO_API_KEY or UGEN_VEO_PROJECT (with Google credentials)",
-}
 
 
 class VideoRouter:
-    """A :class:`~ugen.providers.base.VideoProvider` that dispatches by model and task id."""
+    """A :class:`~ugen.providers.base.VideoProvider` that dispatches by model and task id.
+
+    ``plan`` maps model ids to their :class:`~ugen.providers.choice.Choice`; a model outside
+    it renders offline, and a vendor chosen without its keys fails the request.
+    """
 
     def __init__(self, offline: VideoProvider, vendors: Mapping[Vendor, VideoProvider],
-                 models: Mapping[str, VendorVideoModel], *, always_vendor: bool = False) -> None:
+                 plan: Mapping[str, Choice]) -> None:
         self.offline = offline
         self.vendors = dict(vendors)
-        self.models = dict(models)
-        self.always_vendor = always_vendor
+        self.plan = dict(plan)
 
     def vendor_for(self, model_id: str) -> Vendor | None:
         """The vendor that renders ``model_id``, or None for the offline provider."""
-        model = self.models.get(model_id)
-        if model is None:
+        choice = self.plan.get(model_id)
+        vendor = next((v for v in VENDORS if choice is not None and v == choice.adapter), None)
+        if vendor is None:
             return None
-        if model.vendor in self.vendors:
-            return model.vendor
-        if self.always_vendor:
+        if vendor not in self.vendors:
             raise MissingCredentialsError(
-                f"{model.vendor}: video model {model_id} needs {REQUIRED_KEYS[model.vendor]}",
-                provider=model.vendor)
-        return None
+                f"{vendor}: video model {model_id} needs {KEYS[vendor]}", provider=vendor)
+        return vendor
 
     def submit(self, request: SegmentRequest) -> str:
         vendor = self.vendor_for(request.model_id)
@@ -68,19 +62,28 @@ class VideoRouter:
             return self.offline.poll(task_id)
         adapter = self.vendors.get(vendor)
         if adapter is None:
-            raise MissingCredentialsError(f"{vendor}: task {inner} needs "
-                                          f"{REQUIRED_KEYS[vendor]}", provider=vendor)
+            raise MissingCredentialsError(f"{vendor}: task {inner} needs {KEYS[vendor]}",
+                                          provider=vendor)
         return adapter.poll(inner)
 
 
-def configured_vendors(settings: Settings) -> tuple[Vendor, ...]:
-    """Vendors whose keys are present (nothing is called to check them)."""
-    found: list[Vendor] = []
-    if settings.kling_access_key and settings.kling_secret_key:
-        found.append("kling")
-    if settings.veo_api_key or settings.veo_project:
-        found.append("veo")
-    return tuple(found)
+def video_output_problem(settings: Settings, model_id: str) -> str | None:
+    """Why a job on ``model_id`` could not get its videos back as configured, or None.
+
+    Only when the Veo adapter would render it (its keys configured and chosen for the model):
+    a resolution Vertex AI does not return inline (4K) needs ``UGEN_VEO_OUTPUT_GCS_URI``.
+    Offline the job renders locally, whatever the resolution.
+    """
+    models = load_vendor_models(settings.video_vendors_file)
+    choice = choose_video(settings, model_id, models)
+    model = models.get(model_id)
+    if choice.adapter != "veo" or choice.missing or model is None:
+        return None
+    if not needs_output_bucket(model) or settings.veo_output_gcs_uri:
+        return None
+    return (f"{model_id} renders at {model.resolution} on Veo, and Vertex AI returns videos "
+            f"that large only through Cloud Storage: set UGEN_VEO_OUTPUT_GCS_URI to a "
+            f"gs://bucket/prefix/ (or choose a model of lower resolution)")
 
 
 def timeouts_from(settings: Settings) -> Timeouts:
@@ -109,23 +112,13 @@ def build_vendor(settings: Settings, vendor: Vendor,
 
 
 def route_video(settings: Settings, offline: VideoProvider) -> VideoProvider:
-    """``offline`` alone, or a :class:`VideoRouter` over it and the configured vendors."""
-    if settings.video_provider == "offline":
-        return offline
-    vendors = configured_vendors(settings)
-    if not vendors and settings.video_provider == "auto":
+    """``offline`` alone when no model is chosen for a vendor, else a :class:`VideoRouter`
+    over it and the chosen vendors' adapters."""
+    plan = video_plan(settings)
+    chosen = {c.adapter for c in plan.values() if not c.offline}
+    if not chosen:
         return offline
     models = load_vendor_models(settings.video_vendors_file)
-    adapters = {v: build_vendor(settings, v, models) for v in vendors}
-    return VideoRouter(offline, adapters, models,
-                       always_vendor=settings.video_provider == "vendor")
-
-
-def settings_fingerprint(settings: Settings) -> str:
-    """A digest of every setting that changes the routing (secrets hashed, never kept)."""
-    parts = [settings.video_provider, str(settings.video_vendors_file), settings.kling_base_url,
-             str(settings.veo_project), settings.veo_location, str(settings.veo_base_url),
-             str(settings.veo_output_gcs_uri), repr(timeouts_from(settings))]
-    for secret in (settings.kling_access_key, settings.kling_secret_key, settings.veo_api_key):
-        parts.append(secret.get_secret_value() if secret is not None else "")
-    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+    ready = {c.adapter for c in plan.values() if not c.offline and not c.missing}
+    adapters = {v: build_vendor(settings, v, models) for v in VENDORS if v in ready}
+    return VideoRouter(offline, adapters, plan)

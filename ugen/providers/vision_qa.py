@@ -1,11 +1,15 @@
 """QA judges that add a vision model's opinion to the pixel checks.
 
-A :class:`VisionModel` (OpenAI ``gpt-4o-mini``, Gemini Flash) looks at labelled images and
+A :class:`VisionModel` (OpenAI GPT-6 Luna, Gemini 3.8 Flash) looks at labelled images and
 answers a :class:`VisionAssessment`: a score from 0 to 1, the documented fail categories and
 reasons. The judges here wrap the pixel judges: the pixel verdict is always computed and its
 failures stand; the vision score joins it (the two averaged, capped by every category either
 found). Models are tried in order (a fallback after a failure); when none answers, or none is
 configured, the pixel checks alone decide and the verdict says so in its reasons.
+
+Which models judge, in which order, is chosen by :mod:`ugen.providers.choice`
+(``UGEN_QA_JUDGE``) and the judges are built by :mod:`ugen.providers.registry`: this module
+knows the :class:`VisionModel` interface the vendors implement, never a vendor.
 
 Billing: a model's tokens are moved into the judge's own :attr:`usage` ledger under the judged
 artifact (the keyframe image, the segment video), so a stage can record them with
@@ -22,7 +26,6 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ugen.core.config import Settings
 from ugen.media.errors import FFmpegError
 from ugen.media.runner import run_ffmpeg
 from ugen.providers.base import ProviderError, UsageLedger
@@ -183,26 +186,3 @@ class VisionSegmentJudge:
         if vision is None:
             return _pixel_only(pixel, name)
         return join(pixel, vision, model=name, qai_mode=qai_mode)
-
-
-def build_vision_judges(settings: Settings, *, keyframe_pixel: KeyframeJudge,
-                        segment_pixel: SegmentJudge) -> tuple[KeyframeJudge, SegmentJudge]:
-    """The QA judges for the configured keys, around the given pixel judges.
-
-    Keyframes: OpenAI (``UGEN_OPENAI_JUDGE_MODEL``), then Gemini Flash as the fallback.
-    Segments: Gemini Flash (``UGEN_GEMINI_JUDGE_MODEL``), then OpenAI as the fallback. With
-    neither key the pixel judges come back unchanged: the pixel checks alone decide.
-    """
-    from ugen.providers.gemini.judge import GeminiVisionModel
-    from ugen.providers.openai.judge import OpenAIVisionModel
-
-    openai_model = (OpenAIVisionModel.from_settings(settings)
-                    if settings.openai_api_key is not None else None)
-    gemini_model = (GeminiVisionModel.from_settings(settings)
-                    if settings.gemini_api_key is not None else None)
-    keyframe_models = [m for m in (openai_model, gemini_model) if m is not None]
-    segment_models = [m for m in (gemini_model, openai_model) if m is not None]
-    if not keyframe_models:
-        return keyframe_pixel, segment_pixel
-    return (VisionKeyframeJudge(keyframe_pixel, keyframe_models),
-            VisionSegmentJudge(segment_pixel, segment_models))

@@ -72,6 +72,11 @@ def gray(image: U8) -> U8:
 
 def ssim(a: U8, b: U8) -> float:
     """Mean structural similarity of two grey images of the same size (Gaussian window)."""
+    return float(np.mean(ssim_map(a, b)))
+
+
+def ssim_map(a: U8, b: U8) -> F32:
+    """Structural similarity per pixel of two grey images of the same size (Gaussian window)."""
     x = a.astype(np.float32)
     y = b.astype(np.float32)
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
@@ -85,7 +90,7 @@ def ssim(a: U8, b: U8) -> float:
     cxy = blur(x * y) - mx * my
     num = (2 * mx * my + c1) * (2 * cxy + c2)
     den = (mx * mx + my * my + c1) * (vx + vy + c2)
-    return float(np.mean(num / den))
+    return np.asarray(num / den, dtype=np.float32)
 
 
 def mean_abs_diff(a: U8, b: U8) -> float:

@@ -1,15 +1,19 @@
 """Judges that look only at pixels: fast, deterministic, no model and no network.
 
 :class:`PixelKeyframeJudge` checks size, exposure, sharpness, consistency with the anchor
-keyframe and that the product is there undistorted. :class:`PixelSegmentJudge` checks that a
-segment starts and ends on its keyframes, moves, does not flicker, cut or break, and has the
-expected number of frames. Thresholds are module constants, documented where they are used.
+keyframe (its colours, and its layout as any camera move of the shot plan would show the
+anchor's scene: :mod:`ugen.qa.layout`) and that the product is there, undistorted, with its
+own colours and wholly inside the frame (:mod:`ugen.qa.product`). :class:`PixelSegmentJudge`
+checks that a segment starts and ends on its keyframes, moves, does not flicker, cut or
+break, and has the expected number of frames. Thresholds are module constants, documented
+where they are used.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
@@ -41,7 +45,16 @@ from ugen.qa.imaging import (
     resize_to,
     ssim,
 )
-from ugen.qa.product import ProductFeatures, match_product, mean_ab, product_features
+from ugen.qa.layout import reframed_similarity
+from ugen.qa.product import (
+    ProductFeatures,
+    ProductMatch,
+    colour_footprint,
+    footprint,
+    match_product,
+    mean_ab,
+    product_features,
+)
 
 KEYFRAME_WEIGHTS = {"size": 0.15, "exposure": 0.15, "sharpness": 0.15,
                     "anchor_colour": 0.12, "anchor_structure": 0.08, "product": 0.35}
@@ -51,19 +64,26 @@ SEGMENT_WEIGHTS = {"first_frame": 0.15, "last_frame": 0.15, "broken_frames": 0.1
 UNIFORM_STD = 4.0  # grey levels; below: a blank picture
 SHARPNESS = (0.05, 0.15)  # Laplacian energy / gradient energy at 960 px: 0 score .. full
 COLOUR_DIST = (24.0, 8.0)  # Lab distance to the anchor: 0 score .. full score
-STRUCTURE_SSIM = (0.05, 0.35)  # SSIM to the anchor at 64 px long side
-STRUCTURE_LONG_SIDE = 64
+# Best SSIM to the anchor over camera reframes, at 32 px long side, the product left out
+# (see ugen.qa.layout): below 0.30 no camera move explains the keyframe's layout.
+STRUCTURE_SSIM = (0.15, 0.45)
+STRUCTURE_LONG_SIDE = 32
 PRODUCT_INLIERS = (8, 24)  # RANSAC inliers: 0 score .. full score
 PRODUCT_MIN_INLIERS = 12  # fewer: the product is missing or replaced
-PRODUCT_MIN_FEATURES = 150  # fewer in the product image: it cannot be located by features
+# Fewer of the product's features survive a keyframe-like rendering of it (see
+# ugen.qa.product.locatable_features): it cannot be located by features.
+PRODUCT_MIN_LOCATABLE = 80
 PRODUCT_CHROMA = (30.0, 15.0)  # Lab a*b* distance inside the found product: wrong colours
+PRODUCT_OUTSIDE = 0.03  # more of the product's area outside the frame: it is cut off
 
 
 class PixelKeyframeJudge:
-    """Keyframe QA from pixels. Keeps the product's features between calls."""
+    """Keyframe QA from pixels. Keeps the product's features (and where the product is in
+    each anchor) between calls."""
 
     def __init__(self) -> None:
         self._products: dict[tuple[str, int, int], ProductFeatures | None] = {}
+        self._anchors: dict[tuple[str, int, int, str], U8 | None] = {}
 
     def judge_keyframe(
         self,
@@ -93,44 +113,90 @@ class PixelKeyframeJudge:
         _check_exposure(found, grey)
         _check_sharpness(found, grey)
         anchor_bgr = _read_anchor(found, anchor)
-        cast = None if anchor_bgr is None else _check_anchor(found, work, anchor_bgr)
-        self._check_product(found, work, product, cast)
+        features = self._usable_features(found, product)
+        match = None if features is None else match_product(features, work)
+        cast = None
+        if anchor is not None and anchor_bgr is not None:
+            plain = self._features(product) if features is None else None
+            mine = _where(features, match, work) if features is not None else \
+                None if plain is None else colour_footprint(plain, work)
+            theirs = self._anchor_product(anchor, anchor_bgr, product)
+            cast = _check_anchor_colour(found, work, anchor_bgr)
+            _check_anchor_structure(found, work, anchor_bgr, mine, theirs)
+        if match is not None and features is not None:
+            _record_product(found, match, match.colour_distance_with(features, work, cast))
         return found.verdict(KEYFRAME_WEIGHTS, qai_mode)
 
     def _features(self, product: Path) -> ProductFeatures | None:
-        try:
-            stat = product.stat()
-        except OSError:
+        key = _file_key(product)
+        if key is None:
             return None
-        key = (str(product.resolve()), stat.st_mtime_ns, stat.st_size)
         if key not in self._products:
             self._products[key] = product_features(product)
         return self._products[key]
 
-    def _check_product(self, found: Findings, work: U8, product: Path,
-                       cast: npt.NDArray[np.float32] | None) -> None:
+    def _usable_features(self, found: Findings, product: Path) -> ProductFeatures | None:
         features = self._features(product)
         if features is None:
             found.reasons.append(f"product: {product.name} is not readable; not checked")
-            return
-        if len(features.points) < PRODUCT_MIN_FEATURES:
-            # Flat artwork gives too few corners to locate reliably: a missing match would
-            # say nothing about the keyframe. Leave this to a vision judge.
-            found.reasons.append(f"product: only {len(features.points)} features in "
+            return None
+        if features.locatable < PRODUCT_MIN_LOCATABLE:
+            # Flat artwork gives too few distinctive corners to locate reliably: a missing
+            # match would say nothing about the keyframe. Leave this to a vision judge.
+            found.reasons.append(f"product: only {features.locatable} locatable features in "
                                  f"{product.name}; too plain to locate, not checked")
-            return
-        match = match_product(features, work, cast=cast)
-        score = ramp(match.inliers, *PRODUCT_INLIERS)
-        colour = ramp(match.colour_distance, *PRODUCT_CHROMA)
-        if match.inliers < PRODUCT_MIN_INLIERS:
-            reason = f"not found ({match.inliers} inliers of {match.good_matches} matches)"
-            score = min(score, 0.3)
-        elif match.distorted:
-            reason, score = match.detail, min(score, 0.2)
-        else:
-            reason = f"wrong colours (chroma distance {match.colour_distance:.0f})"
-            score = min(score, colour)
-        found.record("product", score, reason, category=PRODUCT_INTEGRITY)
+            return None
+        return features
+
+    def _anchor_product(self, anchor: Path, anchor_bgr: U8, product: Path) -> U8 | None:
+        """Where the product is in the anchor (at working size), remembered per anchor: found
+        by features, or by its colours when it is too plain for them."""
+        key = _file_key(anchor)
+        features = self._features(product)
+        if key is None or features is None:
+            return None
+        full = (*key, str(product.resolve()))
+        if full not in self._anchors:
+            work = fit_long_side(anchor_bgr, WORK_LONG_SIDE)
+            self._anchors[full] = (
+                _where(features, match_product(features, work), work)
+                if features.locatable >= PRODUCT_MIN_LOCATABLE
+                else colour_footprint(features, work))
+        return self._anchors[full]
+
+
+def _file_key(path: Path) -> tuple[str, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return str(path.resolve()), stat.st_mtime_ns, stat.st_size
+
+
+def _where(features: ProductFeatures, match: ProductMatch | None, work: U8) -> U8 | None:
+    """The product's footprint in a picture where it was found (None when it was not)."""
+    if match is None or match.placement is None or match.inliers < PRODUCT_MIN_INLIERS:
+        return None
+    return footprint(features, match.placement, (work.shape[1], work.shape[0]))
+
+
+def _record_product(found: Findings, match: ProductMatch, colour_distance: float) -> None:
+    """Found with enough consistent features, undistorted, whole in the frame, true colours."""
+    score = ramp(match.inliers, *PRODUCT_INLIERS)
+    colour = ramp(colour_distance, *PRODUCT_CHROMA)
+    if match.inliers < PRODUCT_MIN_INLIERS:
+        reason = f"not found ({match.inliers} inliers of {match.good_matches} matches)"
+        score = min(score, 0.3)
+    elif match.distorted:
+        reason, score = match.detail, min(score, 0.2)
+    elif match.outside > PRODUCT_OUTSIDE:
+        reason = f"cut off by the frame edge ({match.outside:.0%} of the product outside)"
+        score = min(score, 0.2)
+    elif colour < score:
+        reason, score = f"wrong colours (chroma distance {colour_distance:.0f})", colour
+    else:
+        reason = f"weakly found ({match.inliers} inliers of {match.good_matches} matches)"
+    found.record("product", score, reason, category=PRODUCT_INTEGRITY)
 
 
 def _read_anchor(found: Findings, anchor: Path | None) -> U8 | None:
@@ -167,20 +233,36 @@ def _check_sharpness(found: Findings, grey: U8) -> None:
                  category=VISUAL_ARTIFACT)
 
 
-def _check_anchor(found: Findings, work: U8, anchor: U8) -> npt.NDArray[np.float32]:
-    """Colour and layout against the anchor; returns the colour cast (a*b* shift) between them."""
+def _check_anchor_structure(found: Findings, work: U8, anchor: U8, mine: U8 | None,
+                            theirs: U8 | None) -> None:
+    """The layout against the anchor, as any camera reframe of it (see ugen.qa.layout), the
+    product (``mine``, ``theirs``: its footprints at working size) left out."""
+    tiny = gray(fit_long_side(work, STRUCTURE_LONG_SIDE))
+    size = (tiny.shape[1], tiny.shape[0])
+    ref = gray(resize_to(fit_long_side(anchor, WORK_LONG_SIDE), *size))
+    similarity = reframed_similarity(tiny, ref, keyframe_ignore=_shrunk(mine, size),
+                                     anchor_ignore=_shrunk(theirs, size))
+    found.record("anchor_structure", ramp(similarity, *STRUCTURE_SSIM),
+                 f"scene layout unlike the anchor, however reframed (SSIM {similarity:.2f})",
+                 category=TEMPORAL_INCONSISTENCY)
+
+
+def _check_anchor_colour(found: Findings, work: U8, anchor: U8) -> npt.NDArray[np.float32]:
+    """Colour and lighting against the anchor; returns the colour cast (a*b* shift) between
+    them."""
     low = fit_long_side(work, LOW_LONG_SIDE)
     ref = resize_to(anchor, low.shape[1], low.shape[0])
     distance = lab_distance(low, ref)
     found.record("anchor_colour", ramp(distance, *COLOUR_DIST),
                  f"colour/lighting far from the anchor (Lab distance {distance:.1f})",
                  category=TEMPORAL_INCONSISTENCY)
-    tiny = gray(fit_long_side(low, STRUCTURE_LONG_SIDE))
-    similarity = ssim(tiny, gray(resize_to(ref, tiny.shape[1], tiny.shape[0])))
-    found.record("anchor_structure", ramp(similarity, *STRUCTURE_SSIM),
-                 f"scene layout unlike the anchor (SSIM {similarity:.2f})",
-                 category=TEMPORAL_INCONSISTENCY)
     return mean_ab(low) - mean_ab(ref)
+
+
+def _shrunk(mask: U8 | None, size: tuple[int, int]) -> U8 | None:
+    if mask is None:
+        return None
+    return np.asarray(cv2.resize(mask, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
 ENDPOINT_SSIM = (0.35, 0.70)

@@ -1,16 +1,29 @@
-"""Engine and sessions for the product tables, and migrations to the latest schema."""
+"""Engine and sessions for the product tables; the schema is brought to the latest Alembic
+revision the first time a process opens the database.
+
+Several processes may start at once on a fresh data dir or an empty PostgreSQL database
+(a worker, the API, a CLI command): they migrate one at a time, under a PostgreSQL advisory
+lock or, for SQLite, an exclusive lock on a file beside the database. A process that finds
+the schema at the latest revision takes no lock.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ugen.core.config import Settings
+from ugen.core.paths import private_dir, private_file
 
 _lock = threading.Lock()
 _engines: dict[str, Engine] = {}
@@ -18,6 +31,8 @@ _engines: dict[str, Engine] = {}
 # costs more than a short read itself.
 _factories: dict[Engine, sessionmaker[Session]] = {}
 _MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "ugen_alembic_version"
+_PG_MIGRATION_LOCK = 727274
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
@@ -35,18 +50,104 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for an in-memory database)."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+@cache
+def head_revision() -> str:
+    """The latest revision of the product tables' migrations."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(_MIGRATIONS)).get_current_head()
+    assert head is not None
+    return head
+
+
+def _current_revision(conn: Connection) -> str | None:
+    try:
+        return conn.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()
+    except DBAPIError:
+        conn.rollback()
+        return None
+
+
+def _upgrade(conn: Connection) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _migrate_engine(engine: Engine, url: str) -> None:
+    """Bring the schema to head, one process at a time; nothing to do when it is there."""
+    with engine.connect() as conn:
+        if _current_revision(conn) == head_revision():
+            return
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            # Processes starting together on a fresh database migrate one at a time.
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})")
+            _upgrade(conn)
+        return
+    db_file = _sqlite_file(url)
+    lock = (_file_lock(db_file.with_name(db_file.name + ".migrate-lock"))
+            if db_file is not None else _no_lock())
+    with lock, engine.begin() as conn:
+        _upgrade(conn)
+
+
+@contextmanager
+def _no_lock() -> Iterator[None]:
+    yield
+
+
+def _create_engine(settings: Settings, url: str) -> Engine:
+    private_dir(settings.data_dir)
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    db_file = _sqlite_file(url)
+    if db_file is not None:
+        private_dir(db_file.parent)
+        private_file(db_file)
+    engine = create_engine(url, connect_args={"timeout": 30})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
 def get_engine(settings: Settings) -> Engine:
-    """One engine per database URL per process."""
+    """One engine per database URL per process, its schema at the latest revision.
+
+    The first call in a process creates the data dir (0700) and the SQLite file (0600) when
+    missing, and migrates the schema; later calls return the same engine.
+    """
     url = sqlalchemy_url(settings.resolved_database_url)
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            if url.startswith("sqlite"):
-                settings.data_dir.mkdir(parents=True, exist_ok=True)
-                engine = create_engine(url, connect_args={"timeout": 30})
-                event.listen(engine, "connect", _sqlite_pragmas)
-            else:
-                engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+            engine = _create_engine(settings, url)
+            try:
+                _migrate_engine(engine, url)
+            except BaseException:
+                engine.dispose()
+                raise
             _engines[url] = engine
             _factories[engine] = sessionmaker(bind=engine, expire_on_commit=False)
         return engine
@@ -70,16 +171,6 @@ def session_scope(settings: Settings) -> Iterator[Session]:
 
 
 def migrate(settings: Settings) -> None:
-    """Bring the product tables to the latest Alembic revision (idempotent)."""
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(_MIGRATIONS))
-    engine = get_engine(settings)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            # Workers starting together on a fresh database migrate one at a time.
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727274)")
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    """Bring the product tables to the latest Alembic revision (idempotent; the first use of
+    the database in a process does it anyway)."""
+    get_engine(settings)

@@ -52,6 +52,16 @@ def job_snapshot(session: Session, job_id: str) -> tuple[Row[Any] | None, Sequen
     return job, conn.execute(_STAGE_ROWS, {"job_id": job_id}).all()
 
 
+def stages_of(session: Session, job_ids: list[str]) -> dict[str, list[JobStage]]:
+    """The stages of each of ``job_ids``, in order."""
+    found: dict[str, list[JobStage]] = {job_id: [] for job_id in job_ids}
+    if job_ids:
+        for st in session.scalars(select(JobStage).where(JobStage.job_id.in_(job_ids))
+                                  .order_by(JobStage.position)):
+            found[st.job_id].append(st)
+    return found
+
+
 def get_stage(session: Session, job_id: str, stage: StageName) -> JobStage:
     row = session.scalar(
         select(JobStage).where(JobStage.job_id == job_id, JobStage.stage == stage)
@@ -176,3 +186,45 @@ def find_job_by_idempotency_key(session: Session, account_id: str, key: str) -> 
     return session.scalar(
         select(Job).where(Job.account_id == account_id, Job.idempotency_key == key)
     )
+
+
+def job_list_rows(session: Session, account_id: str, *, status: str | None = None,
+                  page: int = 1, page_size: int = 20
+                  ) -> tuple[list[Any], dict[str, list[Any]], int]:
+    """One page of the account's jobs, newest first, as plain rows; each job's stages (in
+    order, without their outputs); and how many jobs match in all. A list read often (a live
+    page reads it every second), so no ORM objects."""
+    jobs, stages = Job.__table__, JobStage.__table__
+    mine = jobs.c.account_id == account_id
+    if status:
+        mine = mine & (jobs.c.status == status)
+    conn = session.connection()
+    total = conn.execute(select(func.count()).select_from(jobs).where(mine)).scalar() or 0
+    rows = list(conn.execute(select(jobs).where(mine).order_by(jobs.c.created_at.desc())
+                             .offset((page - 1) * page_size).limit(page_size)).all())
+    found: dict[str, list[Any]] = {row.id: [] for row in rows}
+    if rows:
+        for st in conn.execute(
+                select(stages.c.job_id, stages.c.stage, stages.c.status, stages.c.run_number,
+                       stages.c.started_at, stages.c.finished_at, stages.c.credits_used,
+                       stages.c.error)
+                .where(stages.c.job_id.in_(list(found))).order_by(stages.c.position)):
+            found[st.job_id].append(st)
+    return rows, found, int(total)
+
+
+def owner_of(session: Session, job_id: str) -> str | None:
+    """The account of a job (None: no such job)."""
+    return session.connection().execute(
+        select(Job.__table__.c.account_id).where(Job.__table__.c.id == job_id)).scalar()
+
+
+def event_lines(session: Session, job_id: str, *, after_id: int = 0,
+                limit: int = 500) -> list[Any]:
+    """A job's events after ``after_id``, oldest first, without their data (plain rows)."""
+    events = JobEvent.__table__
+    return list(session.connection().execute(
+        select(events.c.id, events.c.type, events.c.run_number, events.c.stage,
+               events.c.message, events.c.created_at)
+        .where(events.c.job_id == job_id, events.c.id > after_id)
+        .order_by(events.c.id).limit(limit)).all())

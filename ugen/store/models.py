@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -98,6 +99,8 @@ class JobStage(Base):
     outputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
     credits_used: Mapped[int] = mapped_column(BigInteger, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    error_detail: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    """The failure's category, item and message (``ugen.pipeline.errors.StageError``)."""
 
 
 class JobEvent(Base):
@@ -116,6 +119,40 @@ class JobEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_job_events_job_id_id", "job_id", "id"),)
+
+
+class JobItem(Base):
+    """One attempt at one keyframe or segment of a job, with its QA verdict.
+
+    ``inputs`` fingerprints what the item was made from (the script, the anchor, its two
+    keyframes); ``sha256`` is the artifact's. A later run of the job reuses an attempt whose
+    inputs are the same, whose file is unchanged and whose score passes the job's QA mode
+    then, instead of paying for the item again.
+    """
+
+    __tablename__ = "job_items"
+    __table_args__ = (
+        UniqueConstraint("job_id", "item", "run_number", "attempt", name="ux_job_items_attempt"),
+        Index("ix_job_items_job_id_item", "job_id", "item"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(16))
+    item: Mapped[str] = mapped_column(String(16))
+    """``kf_00`` (the anchor), ``kf_01``..., ``seg_00``..."""
+    run_number: Mapped[int] = mapped_column(Integer)
+    attempt: Mapped[int] = mapped_column(Integer)
+    artifact: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    inputs: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column()
+    threshold: Mapped[float] = mapped_column()
+    passed: Mapped[bool] = mapped_column(Boolean)
+    verdict: Mapped[dict[str, Any]] = mapped_column()
+    reused_from: Mapped[int | None] = mapped_column(Integer)
+    """The ``id`` of the earlier attempt this row reuses (no new call was made)."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CreditTransaction(Base):
@@ -194,7 +231,7 @@ class WebhookConfig(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     webhook_url: Mapped[str] = mapped_column(String(2000))
     webhook_secret: Mapped[str | None] = mapped_column(String(500))
-    """Kept as given: it is needed to sign deliveries."""
+    """Encrypted at rest (``enc:v1:...``, see ``ugen.webhooks.secrets``); decrypted to sign."""
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

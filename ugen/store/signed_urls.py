@@ -14,7 +14,7 @@ import os
 import secrets
 import threading
 import time
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import urlencode
 
 from ugen.core.config import Settings
@@ -34,7 +34,9 @@ class SignedUrlError(Exception):
         self.reason = reason
 
 
-def _key_from_file(path: Path) -> bytes:
+def key_from_file(path: Path) -> bytes:
+    """The key kept in ``path``: 32 random bytes as hex, written once (mode 0600) by the first
+    process that needs it; every later reader gets the same key."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -48,7 +50,7 @@ def _key_from_file(path: Path) -> bytes:
         if text:
             return text.encode()
         time.sleep(0.01)
-    raise RuntimeError(f"the URL signing key file {path.name} is empty")
+    raise RuntimeError(f"the key file {path.name} is empty")
 
 
 def signing_key(settings: Settings) -> bytes:
@@ -59,7 +61,7 @@ def signing_key(settings: Settings) -> bytes:
     with _lock:
         key = _keys.get(path)
         if key is None:
-            key = _keys[path] = _key_from_file(path)
+            key = _keys[path] = key_from_file(path)
     return key
 
 
@@ -71,10 +73,17 @@ def _signature(key: bytes, path: str, expires: int) -> str:
     return hmac.new(key, f"{path}\n{expires}".encode(), hashlib.sha256).hexdigest()
 
 
+def artifact_name(job_id: str, artifact_key: str) -> str:
+    """An artifact's name within its job (``keyframes/kf_01.png``): its key without the job
+    (a key that does not start with the job is taken as such a name already)."""
+    prefix = f"{job_id}/"
+    return artifact_key.removeprefix(prefix)
+
+
 def sign_artifact(settings: Settings, job_id: str, artifact_key: str, *,
                   now: float | None = None) -> str:
     """The signed download URL of one artifact of a job, valid ``download_url_ttl_s``."""
-    path = file_path(job_id, PurePosixPath(artifact_key).name)
+    path = file_path(job_id, artifact_name(job_id, artifact_key))
     expires = int(now if now is not None else time.time()) + settings.download_url_ttl_s
     query = urlencode({"expires": expires,
                        "signature": _signature(signing_key(settings), path, expires)})
@@ -92,7 +101,8 @@ def verify(settings: Settings, path: str, expires: str | None, signature: str | 
     if not expires or not signature:
         raise SignedUrlError("missing", "the URL is not signed: expires and signature are "
                                         "required")
-    if not expires.isdigit() or len(expires) > 12:
+    # ASCII digits only: int() also reads "١٢٣" and "１２３", and str.isdigit() passes "²".
+    if not (expires.isascii() and expires.isdigit()) or len(expires) > 12:
         raise SignedUrlError("invalid", "the URL's signature does not match")
     want = _signature(signing_key(settings), path, int(expires))
     if not hmac.compare_digest(want.encode(), signature.lower().encode(errors="replace")):

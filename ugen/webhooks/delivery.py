@@ -9,7 +9,9 @@ restarts) ``webhook_backoff_s`` doubling each time, up to ``webhook_max_attempts
 Every attempt is a row of ``webhook_deliveries`` with its status code, latency and error.
 
 The tenant secret is read when each attempt is signed and never leaves the database (it is
-no workflow input and never logged); a per-job ``webhook_url`` is signed with it too.
+no workflow input and never logged; it is stored encrypted, see ``secrets``); a per-job
+``webhook_url`` is signed with it too. Each attempt checks the URL again and connects to the
+address that check resolved (``send``).
 """
 
 from __future__ import annotations
@@ -20,18 +22,18 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 from dbos import DBOS, SetWorkflowID
 
 from ugen.core.config import Settings, get_settings
-from ugen.pipeline.queues import WEBHOOKS_QUEUE, get_queue
 from ugen.store import jobs as job_store
 from ugen.store.db import session_scope
 from ugen.store.models import Job, WebhookDelivery, utcnow
 from ugen.store.signed_urls import sign_artifact
 from ugen.webhooks import store
+from ugen.webhooks.queue import WEBHOOKS_QUEUE, get_queue
+from ugen.webhooks.secrets import SecretDecryptionError
+from ugen.webhooks.send import SendOutcome, send_webhook
 from ugen.webhooks.signing import delivery_headers
-from ugen.webhooks.urls import UnsafeWebhookUrlError, check_webhook_url
 
 _NAMESPACE = uuid.UUID("6f1d2c1e-7b0a-4c52-9a51-0c3f7e0b8d21")
 EVENTS = {"completed": "job.completed", "failed": "job.failed"}
@@ -108,21 +110,6 @@ def _policy_step() -> tuple[int, float]:
     return max(1, settings.webhook_max_attempts), max(0.0, settings.webhook_backoff_s)
 
 
-def _post(url: str, body: bytes, headers: dict[str, str], timeout: float
-          ) -> tuple[int | None, int, str | None]:
-    start = time.monotonic()
-    try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            response = client.post(url, content=body, headers=headers)
-        status: int | None = response.status_code
-        error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-    except httpx.TimeoutException as err:
-        status, error = None, f"timeout: {type(err).__name__}"
-    except httpx.HTTPError as err:
-        status, error = None, f"{type(err).__name__}: {err}"[:1000]
-    return status, int((time.monotonic() - start) * 1000), error
-
-
 @DBOS.step()
 def attempt_step(delivery_id: str, attempt: int, max_attempts: int, retry_in_s: float) -> str:
     """Send one attempt and record it: ``delivered``, ``retry`` or ``failed`` (for good)."""
@@ -133,20 +120,20 @@ def attempt_step(delivery_id: str, attempt: int, max_attempts: int, retry_in_s: 
             return "failed"
         url, payload, account_id = first.url, first.payload, first.account_id
         config = store.get_config(s, account_id)
-        secret = config.webhook_secret if config else None
+        outcome: SendOutcome | None = None
+        try:
+            secret = store.signing_secret(settings, config)
+        except SecretDecryptionError as err:
+            # Never sent unsigned in its place: the receiver would have to reject it.
+            secret, outcome = None, SendOutcome(None, 0, str(err), permanent=True)
     body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
-    permanent = False
-    status: int | None
-    error: str | None
-    try:
-        check_webhook_url(url, allow_private=settings.allow_private_urls)
-    except UnsafeWebhookUrlError as err:
-        status, latency, error, permanent = None, 0, f"refused URL: {err}", True
-    else:
+    if outcome is None:
         headers = delivery_headers(secret, delivery_id, int(time.time()), body)
-        status, latency, error = _post(url, body, headers, settings.webhook_timeout_s)
-    ok = error is None
-    retry = not ok and not permanent and attempt < max_attempts
+        outcome = send_webhook(url, body, headers, timeout_s=settings.webhook_timeout_s,
+                               allow_private=settings.allow_private_urls)
+    status, latency, error = outcome.status_code, outcome.latency_ms, outcome.error
+    ok = outcome.ok
+    retry = not ok and not outcome.permanent and attempt < max_attempts
     now = utcnow()
     with session_scope(settings) as s:
         row = store.get_attempt(s, delivery_id, attempt)

@@ -6,6 +6,9 @@ speech-to-speech; ``file`` and ``text`` for alignment), the STS model id and the
 ``output_format`` query. Speech-to-speech answers an MP3 of the input pitched up (same
 duration); alignment spreads the text's words over the non-silent stretches of the real audio.
 Scripted failures (:class:`~tests.providers.fakes.faults.Faults`) answer first.
+``GET /v1/models`` lists :data:`MODELS` (with ``can_do_voice_conversion``); a speech-to-speech
+call with a model that is not a listed voice-conversion model, or is shut down
+(:mod:`tests.providers.fakes.retired_models`), is refused with ``model_not_found``.
 """
 
 from __future__ import annotations
@@ -25,8 +28,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.providers.fakes.faults import Faults
+from tests.providers.fakes.retired_models import RETIRED, RetiredModel, retired
 
 STS_MODELS = ("eleven_multilingual_sts_v2", "eleven_english_sts_v2")
+# ElevenLabs' models page on 2026-12-05 (elevenlabs.io/docs/overview/models).
+MODELS = (*STS_MODELS, "eleven_v3", "eleven_multilingual_v2", "eleven_flash_v2_5",
+          "eleven_flash_v2", "eleven_turbo_v2_5", "eleven_turbo_v2", "eleven_ttv_v3",
+          "eleven_multilingual_ttv_v2", "scribe_v2")
 OUTPUT_FORMATS = ("mp3_44100_128", "mp3_44100_192", "mp3_22050_32", "pcm_16000", "pcm_24000",
                   "pcm_44100")
 _VOICE_ID = re.compile(r"^[A-Za-z0-9]{20}$")
@@ -90,10 +98,17 @@ class FakeElevenLabs:
     api_key: str
     faults: Faults = field(default_factory=Faults)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    models: tuple[str, ...] = MODELS
+    retired_models: tuple[RetiredModel, ...] = RETIRED
+
+    def offered(self) -> list[str]:
+        return [m for m in self.models
+                if retired("elevenlabs", m, table=self.retired_models) is None]
 
     @property
     def app(self) -> Starlette:
         return Starlette(routes=[
+            Route("/v1/models", self._list_models, methods=["GET"]),
             # The API reference names the speech-to-speech path; SDK 2.x calls the newer
             # voice-changer one. Both are served.
             Route("/v1/speech-to-speech/{voice_id}", self._sts, methods=["POST"]),
@@ -108,6 +123,16 @@ class FakeElevenLabs:
         if fault is not None:
             return JSONResponse(fault.body, status_code=fault.status, headers=fault.headers)
         return None
+
+    async def _list_models(self, request: Request) -> Response:
+        refused = await self._guard(request)
+        if refused is not None:
+            return refused
+        self.requests.append({"route": "models"})
+        return JSONResponse([
+            {"model_id": m, "name": m.replace("_", " ").title(),
+             "can_do_text_to_speech": m not in STS_MODELS and not m.startswith("scribe"),
+             "can_do_voice_conversion": m in STS_MODELS} for m in self.offered()])
 
     async def _sts(self, request: Request) -> Response:
         refused = await self._guard(request)
@@ -125,8 +150,10 @@ class FakeElevenLabs:
             return _error(404, "voice_not_found", f"A voice with id {voice_id} was not found.")
         if not isinstance(audio, UploadFile):
             return _error(422, "invalid_request", "field 'audio' is required (a file)")
-        if fields.get("model_id", "eleven_english_sts_v2") not in STS_MODELS:
-            return _error(400, "model_not_found", "the model does not do speech-to-speech")
+        model = fields.get("model_id", "eleven_english_sts_v2")
+        if model not in STS_MODELS or model not in self.offered():
+            return _error(400, "model_not_found",
+                          f"model {model} does not exist or does not do speech-to-speech")
         if fields.get("remove_background_noise", "false") not in ("true", "false"):
             return _error(422, "invalid_request", "remove_background_noise must be a boolean")
         if fields.get("file_format", "other") not in ("pcm_s16le_16", "other"):

@@ -8,6 +8,12 @@ answer needs ``responseMimeType: application/json`` and a schema; an image answe
 script fitting the request read back from the prompt, a verdict from the first image's
 pixels, or a PNG of the references composed at the aspect ratio; a prompt with "forbidden"
 is blocked (``promptFeedback.blockReason``). Scripted failures answer first.
+
+Models are checked as the Gemini API does: ``GET /v1beta/models`` (``models.list``, paged by
+``pageSize`` and ``pageToken``) lists :data:`LIVE_MODELS`; a call to a model not listed, or
+shut down (:mod:`tests.providers.fakes.retired_models`), is answered 404 ``NOT_FOUND``; an
+image answer is given by the image models only; a ``temperature`` is refused by the models
+that do not take one (400 ``INVALID_ARGUMENT``).
 """
 
 from __future__ import annotations
@@ -27,9 +33,19 @@ from starlette.routing import Route
 from tests.providers.fakes.faults import Faults
 from tests.providers.fakes.media import decode_image
 from tests.providers.fakes.openai import draft_for, pixel_verdict
+from tests.providers.fakes.retired_models import RETIRED, RetiredModel, retired
 from ugen.providers.script_schema import REQUEST_MARK
 
 ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
+# The Gemini API's models on 2026-12-05 (its models page, deprecations page and changelog).
+IMAGE_MODELS = ("gemini-nano-banana-2.1", "gemini-3.1-flash-lite-image", "gemini-3-pro-image",
+                "gemini-3.1-flash-image")
+LIVE_MODELS = ("gemini-3.8-flash", "gemini-3.6-flash", "gemini-3.5-flash-lite",
+               "gemini-3.1-flash-lite", "gemini-3.1-pro-preview", "gemini-2.5-flash-lite",
+               *IMAGE_MODELS)
+# Models that refuse a custom temperature (Vertex AI and gateway reports for 3.6 Flash and
+# 3.5 Flash-Lite: "does not support the temperature parameter").
+NO_TEMPERATURE = ("gemini-3.6-flash", "gemini-3.5-flash-lite")
 
 
 def google_error(code: int, status: str, message: str,
@@ -48,7 +64,7 @@ def _unknown_schema_field(node: Any) -> str | None:
     if isinstance(node, dict):
         for key, value in node.items():
             if key in ("additionalProperties", "additional_properties", "$ref", "$defs"):
-                return key
+                return str(key)
             found = _unknown_schema_field(value) if key != "properties" else next(
                 (f for v in value.values() if (f := _unknown_schema_field(v))), None)
             if found:
@@ -75,14 +91,25 @@ class FakeGemini:
     faults: Faults = field(default_factory=Faults)
     requests: list[dict[str, Any]] = field(default_factory=list)
     bad_scripts: int = 0
+    models: tuple[str, ...] = LIVE_MODELS
+    retired_models: tuple[RetiredModel, ...] = RETIRED
+    max_page_size: int = 1000  # the API's documented largest page
 
     @property
     def app(self) -> Starlette:
         # The REST reference shows v1beta; google-genai 3.x calls v1. Both are served.
-        return Starlette(routes=[Route(f"/{version}/models/{{target}}", self._generate,
-                                       methods=["POST"]) for version in ("v1beta", "v1")])
+        versions = ("v1beta", "v1")
+        return Starlette(routes=[
+            *(Route(f"/{v}/models/{{target}}", self._generate, methods=["POST"])
+              for v in versions),
+            *(Route(f"/{v}/models", self._list_models, methods=["GET"]) for v in versions),
+        ])
 
-    async def _generate(self, request: Request) -> Response:
+    def offered(self) -> list[str]:
+        return [m for m in self.models
+                if retired("gemini", m, table=self.retired_models) is None]
+
+    def _guard(self, request: Request) -> Response | None:
         if request.headers.get("x-goog-api-key") != self.api_key:
             return JSONResponse(google_error(
                 400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.",
@@ -91,11 +118,46 @@ class FakeGemini:
         fault = self.faults.pop()
         if fault is not None:
             return JSONResponse(fault.body, status_code=fault.status, headers=fault.headers)
+        return None
+
+    async def _list_models(self, request: Request) -> Response:
+        refused = self._guard(request)
+        if refused is not None:
+            return refused
+        self.requests.append({"route": "models", "query": dict(request.query_params)})
+        try:
+            size = min(int(request.query_params.get("pageSize", "50")), self.max_page_size)
+            start = int(request.query_params.get("pageToken") or 0)
+        except ValueError:
+            return JSONResponse(google_error(400, "INVALID_ARGUMENT", "bad page"), 400)
+        names = self.offered()
+        page = [{"name": f"models/{m}", "version": "001", "displayName": m,
+                 "supportedGenerationMethods": ["generateContent", "countTokens"]}
+                for m in names[start:start + max(size, 1)]]
+        answer: dict[str, Any] = {"models": page}
+        if start + max(size, 1) < len(names):
+            answer["nextPageToken"] = str(start + max(size, 1))
+        return JSONResponse(answer)
+
+    async def _generate(self, request: Request) -> Response:
+        refused = self._guard(request)
+        if refused is not None:
+            return refused
         model, _, action = request.path_params["target"].partition(":")
         body = await request.json()
         self.requests.append({"model": model, "body": body})
         if action != "generateContent":
             return JSONResponse(google_error(404, "NOT_FOUND", "unknown method"), 404)
+        if model not in self.offered():
+            version = request.url.path.split("/")[1]
+            return JSONResponse(google_error(
+                404, "NOT_FOUND", f"models/{model} is not found for API version {version}, or "
+                "is not supported for generateContent. Call ListModels to see the list of "
+                "available models and their supported methods."), 404)
+        if model in NO_TEMPERATURE and "temperature" in body.get("generationConfig", {}):
+            return JSONResponse(google_error(
+                400, "INVALID_ARGUMENT", f"{model} does not support the temperature "
+                "parameter."), 400)
         try:
             parts = [p for c in body["contents"] for p in c["parts"]]
             texts = [p["text"] for p in parts if "text" in p]
@@ -110,6 +172,10 @@ class FakeGemini:
                                  "usageMetadata": {"promptTokenCount": 10,
                                                    "totalTokenCount": 10}})
         if "IMAGE" in config.get("responseModalities", []):
+            if model not in IMAGE_MODELS:
+                return JSONResponse(google_error(
+                    400, "INVALID_ARGUMENT", f"{model} does not support the requested "
+                    "response modalities: image"), 400)
             return self._image(model, config, texts, images)
         schema = config.get("responseSchema") or config.get("responseJsonSchema")
         if config.get("responseMimeType") != "application/json" or not schema:

@@ -6,7 +6,14 @@ the create body (field names and types as documented: ``duration`` a string "3"�
 ``sound``, a unique ``external_task_id``; unknown fields refused), and runs each task
 ``submitted → processing → succeed`` (or ``failed``) over ``processing_s``, rendering a real
 MP4 between the two frames that speaks the prompt's quoted line when ``sound`` is on. Faults
-are injected per request with :meth:`FakeKling.inject`.
+are injected per request with :meth:`FakeKling.inject` (any row of Kling's code table).
+
+It answers as the live API does where the adapter depends on it: a lookup of an unknown task
+or external id is HTTP 400 with code 1201 ("Task not found by id/external id: …"), not 404;
+a ``model_name`` Kling does not serve (never, or no longer:
+:mod:`tests.providers.fakes.retired_models`) is 404 code 1203 (the code table's "requested
+resource does not exist, such as the model"); a field the model does not take (``sound``
+before V2.6, ``cfg_scale`` after V1.x) is 400 code 1201.
 """
 
 from __future__ import annotations
@@ -27,18 +34,28 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from tests.providers.fakes.media import decode_image, render_between, spoken_line
+from tests.providers.fakes.retired_models import RETIRED, RetiredModel, retired
 
 FIELDS = {"model_name", "image", "image_tail", "prompt", "negative_prompt", "mode", "duration",
           "sound", "external_task_id", "callback_url", "cfg_scale", "watermark_info"}
-MODELS = {"kling-v3", "kling-v2-6", "kling-v2-5-turbo", "kling-v1"}
+MODELS = ("kling-v3", "kling-v2-6", "kling-v2-5-turbo", "kling-v2-1", "kling-v1-6", "kling-v1")
+# Fields only some models take (Kling's API reference): ``sound`` from V2.6, ``cfg_scale`` on
+# the V1.x models.
+MODEL_ONLY_FIELDS = {"sound": ("kling-v3", "kling-v2-6"),
+                     "cfg_scale": ("kling-v1", "kling-v1-5", "kling-v1-6")}
 MODES = {"std", "pro", "4k"}
-# fault name → (HTTP status, Kling code, message)
+# fault name → (HTTP status, Kling code, message), as Kling's error code table pairs them
 FAULTS: dict[str, tuple[int, int, str]] = {
     "rate_limit": (429, 1302, "Request rate limit exceeded"),
     "concurrency": (429, 1303, "Concurrent task limit exceeded"),
     "server": (500, 5000, "Internal server error"),
+    "maintenance": (503, 5001, "Server temporarily unavailable"),
     "policy": (400, 1301, "Content security check failed: the image violates policy"),
+    "platform_policy": (400, 1300, "Trigger strategy of the platform"),
     "balance": (429, 1102, "Resource pack depleted or expired"),
+    "account": (429, 1100, "Account exception"),
+    "no_permission": (403, 1103, "Unauthorized access to requested resource"),
+    "ip_whitelist": (429, 1304, "Trigger the platform's IP whitelisting policy"),
     "auth": (401, 1000, "Authentication failed"),
 }
 
@@ -71,6 +88,8 @@ class FakeKling:
         self.submissions = 0  # accepted create calls (each one would be billed)
         self.requests: list[tuple[str, str]] = []
         self.fail_tasks_with: str | None = None  # next tasks end "failed" with this message
+        self.models: tuple[str, ...] = MODELS
+        self.retired_models: tuple[RetiredModel, ...] = RETIRED
         self._faults: list[tuple[str, str]] = []  # (method or "*", fault)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -159,6 +178,9 @@ class FakeKling:
             body = await request.json()
         except ValueError:
             return self._error(400, 1200, "Request body is not JSON")
+        model = body.get("model_name") if isinstance(body, dict) else None
+        if isinstance(model, str) and model not in self.offered():
+            return self._error(404, 1203, f"model_name {model} does not exist")
         problem, frames = validate_create(body)
         if problem:
             return self._error(400, 1201, problem)
@@ -186,11 +208,15 @@ class FakeKling:
         key = request.path_params["task_id"]
         task = self.tasks.get(key) or next(
             (t for t in self.tasks.values() if t.external_task_id == key), None)
-        if task is None:
-            return self._error(404, 1203, "Task not found")
+        if task is None:  # the live API's answer, code 1201 with HTTP 400 (not a 404)
+            return self._error(400, 1201, f"Task not found by id/external id: {key}")
         base = f"{request.url.scheme}://{request.url.netloc}"
         return JSONResponse({"code": 0, "message": "SUCCEED", "request_id": "req-fake",
                              "data": self._view(task, base)})
+
+    def offered(self) -> list[str]:
+        return [m for m in self.models
+                if retired("kling", m, table=self.retired_models) is None]
 
     async def media(self, request: Request) -> Response:
         task = self.tasks.get(request.path_params["name"].removesuffix(".mp4"))
@@ -207,8 +233,12 @@ def validate_create(body: Any) -> tuple[str | None, tuple[bytes, bytes]]:
     unknown = set(body) - FIELDS
     if unknown:
         return f"unknown fields: {sorted(unknown)}", none
-    if body.get("model_name") not in MODELS:
+    model = body.get("model_name")
+    if model not in MODELS:
         return "model_name is invalid", none
+    for name, models in MODEL_ONLY_FIELDS.items():
+        if name in body and model not in models:
+            return f"{name} is not supported by model {model}", none
     frames = []
     for name in ("image", "image_tail"):
         value = body.get(name)

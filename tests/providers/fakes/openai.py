@@ -9,6 +9,13 @@ It checks what the documentation asks of a request: ``Authorization: Bearer <key
 and a JSON response format. Answers are real: a script that fits the request read back from
 the prompt, a PNG of the references composed at the requested size, a QA verdict from the
 image's own pixels. Scripted failures answer first.
+
+Models are checked as OpenAI does: ``GET /v1/models`` lists :data:`LIVE_MODELS` (with the
+announced ``shutdown_date`` of those that have one); a request for a model not listed, or
+shut down (:mod:`tests.providers.fakes.retired_models`), is answered 404
+``model_not_found``; ``input_fidelity`` is refused (400 ``unsupported_parameter`` /
+``unsupported_value``) by the image models that do not take it, ``temperature`` by the
+reasoning models.
 """
 
 from __future__ import annotations
@@ -31,8 +38,27 @@ from starlette.routing import Route
 
 from tests.providers.fakes.faults import Faults
 from tests.providers.fakes.media import decode_image
+from tests.providers.fakes.retired_models import RETIRED, RetiredModel, announced, retired
 from ugen.providers.script_schema import REQUEST_MARK
 
+# What OpenAI lists on 2026-12-05 (its models pages and the openai SDK's model names), less
+# what has shut down; each call's model must be one of these.
+LIVE_MODELS = (
+    "gpt-6-luna", "gpt-6-sol", "gpt-6.1-sol", "gpt-6.1-terra", "gpt-6.2-sol", "gpt-5.6-sol",
+    "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano",
+    "gpt-5.1", "gpt-5", "gpt-5-mini", "gpt-5-nano", "o3", "gpt-4.1", "gpt-4.1-mini",
+    "gpt-4.1-2025-04-14", "gpt-4o", "gpt-4o-mini", "gpt-4o-mini-2024-07-18",
+    "gpt-image-2", "gpt-image-2-2026-04-21", "gpt-image-2.5-sunburst",
+    "gpt-image-2.5-sunburst-2026-09-08", "gpt-image-2.5-flare", "gpt-image-2.5-flare-2026-09-08",
+    "gpt-image-2.6-sunburst", "gpt-image-2.6-flare",
+    # served until their shutdown date, refused after it
+    "gpt-image-1", "gpt-image-1.5", "gpt-image-1-mini",
+)
+# input_fidelity per image model (OpenAI's API reference: high/low on gpt-image-1.5, low on
+# gpt-image-1-mini, none on the GPT Image 2 models).
+INPUT_FIDELITY = {"gpt-image-1": ("high", "low"), "gpt-image-1.5": ("high", "low"),
+                  "gpt-image-1-mini": ("low",)}
+REASONING = ("o1", "o3", "o4", "gpt-5", "gpt-6")
 SIZES = ("1024x1024", "1536x1024", "1024x1536", "auto")
 QUALITIES = ("low", "medium", "high", "auto")
 PHASES = ("hook", "problem", "demo", "benefit", "cta")
@@ -130,6 +156,8 @@ class FakeOpenAI:
     garbled_scripts: int = 0  # answer this many with text that is not the schema's JSON
     refuse: bool = False
     verdict: Callable[[Image.Image], dict[str, Any]] = pixel_verdict
+    models: tuple[str, ...] = LIVE_MODELS
+    retired_models: tuple[RetiredModel, ...] = RETIRED
 
     @property
     def app(self) -> Starlette:
@@ -137,7 +165,34 @@ class FakeOpenAI:
             Route("/v1/responses", self._responses, methods=["POST"]),
             Route("/v1/images/edits", self._edits, methods=["POST"]),
             Route("/v1/chat/completions", self._chat, methods=["POST"]),
+            Route("/v1/models", self._list_models, methods=["GET"]),
         ])
+
+    def offered(self) -> list[str]:
+        return [m for m in self.models
+                if retired("openai", m, table=self.retired_models) is None]
+
+    def _unknown_model(self, model: object) -> Response | None:
+        """404 ``model_not_found`` for a model OpenAI does not serve (never or no longer)."""
+        if isinstance(model, str) and model in self.offered():
+            return None
+        return JSONResponse({"error": {
+            "message": f"The model `{model}` does not exist or you do not have access to it.",
+            "type": "invalid_request_error", "param": None, "code": "model_not_found"}},
+            status_code=404, headers={"x-request-id": "req_fake_404"})
+
+    async def _list_models(self, request: Request) -> Response:
+        refused = self._guard(request)
+        if refused is not None:
+            return refused
+        self.requests.append({"route": "models"})
+        data = []
+        for model in self.offered():
+            row = announced("openai", model, table=self.retired_models)
+            data.append({"id": model, "object": "model", "created": 1_760_000_000,
+                         "owned_by": "system",
+                         "shutdown_date": row.shutdown.isoformat() if row else None})
+        return JSONResponse({"object": "list", "data": data})
 
     def _guard(self, request: Request) -> Response | None:
         auth = request.headers.get("authorization", "")
@@ -156,6 +211,9 @@ class FakeOpenAI:
             return refused
         body = await request.json()
         self.requests.append({"route": "responses", "body": body})
+        unknown = self._unknown_model(body.get("model"))
+        if unknown is not None:
+            return unknown
         fmt = body.get("text", {}).get("format", {})
         if fmt.get("type") != "json_schema" or fmt.get("strict") is not True \
                 or not closed_objects(fmt.get("schema", {})):
@@ -169,6 +227,7 @@ class FakeOpenAI:
             facts = json.loads(prompt.split(REQUEST_MARK, 1)[1].strip().split("\n", 1)[0])
         except (KeyError, ValueError, TypeError, IndexError) as err:
             return _error(400, f"invalid input: {err}", "invalid_value")
+        content: list[dict[str, Any]]
         if self.refuse:
             content = [{"type": "refusal", "refusal": "I can't help with that."}]
         else:
@@ -201,12 +260,22 @@ class FakeOpenAI:
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         record: dict[str, Any] = {"route": "edits", "fields": fields, "images": len(files)}
         self.requests.append(record)
+        unknown = self._unknown_model(fields.get("model"))
+        if unknown is not None:
+            return unknown
         if not 1 <= len(files) <= 16:
             return _error(400, "image[] must hold 1 to 16 images", "invalid_value")
         if not fields.get("prompt") or not fields.get("model", "").startswith("gpt-image"):
             return _error(400, "prompt and a gpt-image model are required", "invalid_value")
+        fidelity = INPUT_FIDELITY.get(fields["model"], ())
+        if "input_fidelity" in fields and not fidelity:
+            return _error(400, "Unsupported parameter: 'input_fidelity' is not supported "
+                               "with this model.", "unsupported_parameter")
+        if "input_fidelity" in fields and fields["input_fidelity"] not in fidelity:
+            return _error(400, f"Unsupported value: 'input_fidelity' does not support "
+                               f"'{fields['input_fidelity']}' with this model.",
+                          "unsupported_value")
         bad = [k for k, allowed in (("size", SIZES), ("quality", QUALITIES),
-                                    ("input_fidelity", ("high", "low")),
                                     ("output_format", ("png", "jpeg", "webp")))
                if fields.get(k) not in allowed]
         if bad or fields.get("n", "1") != "1":
@@ -241,6 +310,12 @@ class FakeOpenAI:
             return refused
         body = await request.json()
         self.requests.append({"route": "chat", "body": body})
+        unknown = self._unknown_model(body.get("model"))
+        if unknown is not None:
+            return unknown
+        if "temperature" in body and str(body["model"]).startswith(REASONING):
+            return _error(400, "Unsupported parameter: 'temperature' is not supported with "
+                               "this model.", "unsupported_parameter")
         try:
             if body["response_format"]["type"] not in ("json_object", "json_schema"):
                 raise ValueError("response_format must ask for JSON")

@@ -13,6 +13,13 @@ or, when ``storageUri`` was given, written to Cloud Storage as
 ``{storageUri}{operation id}/sample_0.mp4`` and answered as ``gcsUri``, or withheld by the
 safety filters (``raiMediaFilteredCount``). The video speaks the prompt's quoted line when
 ``generateAudio`` is on. Faults: :meth:`FakeVeo.inject`.
+
+Without ``storageUri`` the video comes back inline only while it is small enough
+(:data:`MAX_INLINE_BYTES`, judged by the size Veo's video of that resolution and length would
+have, :data:`BYTES_PER_S`): a larger one ends the operation with Vertex AI's error
+(code 3, "Generated video is large, an output storage uri is required."). A model Vertex AI
+does not serve, or no longer serves (:mod:`tests.providers.fakes.retired_models`), is 404
+``NOT_FOUND``.
 """
 
 from __future__ import annotations
@@ -33,8 +40,16 @@ from starlette.routing import Route
 
 from tests.providers.fakes.google_cloud import CLOUD_PLATFORM, FakeGoogleCloud
 from tests.providers.fakes.media import decode_image, render_between, spoken_line
+from tests.providers.fakes.retired_models import RETIRED, RetiredModel, retired
 
-MODELS = {"veo-3.1-fast-generate-001", "veo-3.1-generate-001"}
+MODELS = {"veo-3.1-fast-generate-001", "veo-3.1-generate-001", "veo-3.1-lite-generate-001",
+          "veo-3.0-generate-001", "veo-3.0-fast-generate-001"}  # 3.0: refused once retired
+# Vertex AI does not document its inline limit: an 8 s 1080p Veo video of about 26 MB is seen
+# coming back inline, a 4K one is refused. The fake takes 32 MiB and Veo's bit rates as seen
+# (720p about 10.2 Mbit/s, 1080p about 25.9 Mbit/s; 4K as 1080p times its four-fold pixels).
+MAX_INLINE_BYTES = 32 * 1024 * 1024
+BYTES_PER_S = {"720p": 1_300_000, "1080p": 3_300_000, "4k": 13_200_000}
+TOO_LARGE = "Generated video is large, an output storage uri is required."
 PARAMETERS = {"aspectRatio", "durationSeconds", "resolution", "seed", "negativePrompt",
               "generateAudio", "sampleCount", "personGeneration", "storageUri",
               "enhancePrompt", "compressionQuality", "fps", "pubsubTopic"}
@@ -76,6 +91,8 @@ class FakeVeo:
         self.submissions = 0
         self.filter_next_with: str | None = None  # the next operation ends filtered
         self.fail_next_with: str | None = None  # the next operation ends with this error
+        self.retired_models: tuple[RetiredModel, ...] = RETIRED
+        self.max_inline_bytes = MAX_INLINE_BYTES
         self._faults: list[tuple[str, str]] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -127,7 +144,7 @@ class FakeVeo:
     def _start(self, path: str, body: Any) -> Response:
         model = path.rpartition("/models/")[2]
         if not path.startswith(("publishers/google/models/", "projects/")) \
-                or model not in MODELS:
+                or model not in MODELS or retired("veo", model, table=self.retired_models):
             return self._error(404, "NOT_FOUND", f"Publisher model {model} is not found")
         problem, frames = validate_predict(body)
         if problem:
@@ -161,13 +178,16 @@ class FakeVeo:
     def _fetch(self, path: str, body: Any) -> Response:
         name = body.get("operationName") if isinstance(body, dict) else None
         op = self.operations.get(name) if isinstance(name, str) else None
-        if op is None or not name.startswith(path + "/operations/"):
+        if op is None or not str(name).startswith(path + "/operations/"):
             return self._error(404, "NOT_FOUND", "Operation not found")
         if time.time() < op.ready_at or not op.done.is_set():
             return JSONResponse({"name": op.name})
         result: dict[str, Any] = {"name": op.name, "done": True}
         if op.render_error:
             result["error"] = {"code": 13, "message": op.render_error}
+        elif op.video is not None and "storageUri" not in op.parameters \
+                and self.inline_size(op, op.video) > self.max_inline_bytes:
+            result["error"] = {"code": 3, "message": TOO_LARGE}
         elif op.filtered:
             result["response"] = {"raiMediaFilteredCount": 1,
                                   "raiMediaFilteredReasons": [op.filtered]}
@@ -178,6 +198,13 @@ class FakeVeo:
                 "raiMediaFilteredCount": 0, "videos": [self._video(op, op.video)]}
         return JSONResponse(result)
 
+
+    @staticmethod
+    def inline_size(op: FakeOperation, video: Path) -> int:
+        """The bytes Veo's video would have: the file's, or its resolution's rate times its
+        length, whichever is larger (the fake's frames are small)."""
+        rate = BYTES_PER_S.get(str(op.parameters.get("resolution", "720p")), 0)
+        return max(video.stat().st_size, rate * int(op.parameters["durationSeconds"]))
 
     def _video(self, op: FakeOperation, video: Path) -> dict[str, Any]:
         """The answer's video: written to Cloud Storage when asked (``storageUri``), else

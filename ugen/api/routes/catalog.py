@@ -16,8 +16,10 @@ from ugen.api.schemas import (
     VoicesPublic,
     total_pages,
 )
+from ugen.api.strict_json import StrictJsonRoute
 
-router = APIRouter(tags=["catalog"], responses={401: {"model": ErrorPublic}})
+router = APIRouter(tags=["catalog"], responses={401: {"model": ErrorPublic}},
+                   route_class=StrictJsonRoute)
 
 PageQ = Annotated[int, Query(ge=1)]
 PageSizeQ = Annotated[int, Query(ge=1, le=100)]

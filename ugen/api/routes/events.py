@@ -5,7 +5,9 @@ Each ``job_events`` row is sent as ``id:`` (the row id), ``event:`` (its type, s
 id is sent whenever the job's status, stage or ``progress_percent`` changes, so resuming with
 ``Last-Event-ID`` replays only the log. The stream ends once the job is in a terminal state
 and every event has been sent (or after ``UGEN_EVENTS_MAX_STREAM_S``: reconnect with the
-last id); while idle, a comment line keeps proxies from closing it.
+last id); while idle, a comment line keeps proxies from closing it. The stream's API key is
+checked again at every poll, in the poll's own transaction (one indexed read): once it is
+revoked or expired, or no longer the job's account's, the stream ends (a reconnect gets 401).
 """
 
 from __future__ import annotations
@@ -20,17 +22,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
-from ugen.api.deps import AccountDep, SettingsDep
+from ugen import service
+from ugen.api.deps import AccountDep, ApiKeyDep, SettingsDep
 from ugen.api.routes.jobs import owned_job
-from ugen.api.schemas import ErrorPublic, as_utc
+from ugen.api.schemas import ErrorPublic
+from ugen.api.strict_json import StrictJsonRoute
 from ugen.core.config import Settings
 from ugen.core.types import TERMINAL_STATUSES
-from ugen.store import jobs as job_store
-from ugen.store.db import session_scope
-from ugen.store.models import JobEvent
 
 router = APIRouter(prefix="/jobs", tags=["jobs"],
-                   responses={401: {"model": ErrorPublic}, 404: {"model": ErrorPublic}})
+                   responses={401: {"model": ErrorPublic}, 404: {"model": ErrorPublic}},
+                   route_class=StrictJsonRoute)
 
 _BATCH = 200
 MAX_EVENT_ID = 2**63 - 1
@@ -38,27 +40,17 @@ MAX_EVENT_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
-class _Poll:
-    progress: dict[str, Any]
-    events: list[dict[str, Any]]
+class StreamAuth:
+    """Who opened a stream: the raw key is checked again at every poll."""
+
+    api_key: str
+    account_id: str
 
 
-def _event_data(e: JobEvent) -> dict[str, Any]:
-    created = as_utc(e.created_at)
-    return {"id": e.id, "job_id": e.job_id, "type": e.type, "run_number": e.run_number,
-            "stage": e.stage, "message": e.message, "data": e.data,
-            "created_at": created.isoformat() if created else None}
-
-
-def _poll(settings: Settings, job_id: str, after_id: int) -> _Poll:
-    # Status first, then events: a terminal status implies its event is already visible.
-    with session_scope(settings) as s:
-        job = job_store.get_job(s, job_id)
-        progress = ({"status": job.status, "current_stage": job.current_stage,
-                     "progress_percent": job.progress_percent, "run_number": job.run_number}
-                    if job else {"status": "cancelled"})
-        events = job_store.list_events(s, job_id, after_id=after_id, limit=_BATCH)
-        return _Poll(progress, [_event_data(e) for e in events])
+def _poll(settings: Settings, job_id: str, after_id: int, auth: StreamAuth
+          ) -> service.EventPoll:
+    return service.job_event_poll(settings, job_id, after_id, api_key=auth.api_key,
+                                  account_id=auth.account_id, limit=_BATCH)
 
 
 def format_event(event: str, data: dict[str, Any], event_id: int | None = None) -> str:
@@ -67,20 +59,23 @@ def format_event(event: str, data: dict[str, Any], event_id: int | None = None) 
     return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-async def job_event_stream(settings: Settings, job_id: str, after_id: int
-                           ) -> AsyncIterator[str]:
+async def job_event_stream(settings: Settings, job_id: str, after_id: int,
+                           auth: StreamAuth) -> AsyncIterator[str]:
     """Events after ``after_id`` until the job has ended and everything was sent.
 
-    A stream also ends after ``events_max_stream_s``; the client resumes from its last id.
+    A stream also ends after ``events_max_stream_s`` (the client resumes from its last id),
+    and at the first poll after its key was revoked or expired.
     """
     yield f"retry: {int(settings.events_poll_interval_s * 1000) + 1000}\n\n"
     last_progress: dict[str, Any] | None = None
     last_sent = started = time.monotonic()
     while time.monotonic() - started < settings.events_max_stream_s:
-        poll = await asyncio.to_thread(_poll, settings, job_id, after_id)
+        poll = await asyncio.to_thread(_poll, settings, job_id, after_id, auth)
+        if not poll.authorized:
+            return
         for e in poll.events:
-            after_id = e["id"]
-            yield format_event(e["type"], e, e["id"])
+            after_id = e.id
+            yield format_event(e.type, e.public(), e.id)
         changed = poll.progress != last_progress
         if changed:
             last_progress = poll.progress
@@ -97,7 +92,7 @@ async def job_event_stream(settings: Settings, job_id: str, after_id: int
 
 @router.get("/{job_id}/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}}})
-def job_events(job_id: str, settings: SettingsDep, account: AccountDep,
+def job_events(job_id: str, settings: SettingsDep, account: AccountDep, api_key: ApiKeyDep,
                last_event_id_header: Annotated[int | None, Header(
                    alias="Last-Event-ID", ge=0, le=MAX_EVENT_ID)] = None,
                last_event_id: Annotated[int | None, Query(ge=0, le=MAX_EVENT_ID)] = None,
@@ -106,5 +101,6 @@ def job_events(job_id: str, settings: SettingsDep, account: AccountDep,
     owned_job(settings, account, job_id)
     after = last_event_id_header if last_event_id_header is not None else last_event_id
     return StreamingResponse(
-        job_event_stream(settings, job_id, after or 0), media_type="text/event-stream",
+        job_event_stream(settings, job_id, after or 0, StreamAuth(api_key, account)),
+        media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

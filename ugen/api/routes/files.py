@@ -2,45 +2,54 @@
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import PurePosixPath
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 
+from ugen import service
 from ugen.api.deps import SettingsDep
 from ugen.api.errors import ApiError
 from ugen.api.schemas import ErrorPublic
-from ugen.store import jobs as job_store
-from ugen.store.artifacts import LocalArtifactStore
-from ugen.store.db import session_scope
+from ugen.api.strict_json import StrictJsonRoute
 from ugen.store.signed_urls import SignedUrlError, file_path, verify
 
 router = APIRouter(prefix="/files", tags=["files"],
-                   responses={403: {"model": ErrorPublic}, 404: {"model": ErrorPublic}})
+                   responses={403: {"model": ErrorPublic}, 404: {"model": ErrorPublic}},
+                   route_class=StrictJsonRoute)
 
 
-@router.get("/{job_id}/{name}", response_class=FileResponse,
-            responses={200: {"content": {"video/mp4": {}, "image/jpeg": {}}}})
+# What a signed URL may serve, by extension: the job's media and its small text files.
+SERVED_TYPES = {".mp4": "video/mp4", ".png": "image/png", ".jpg": "image/jpeg",
+                ".jpeg": "image/jpeg", ".webp": "image/webp", ".gif": "image/gif",
+                ".wav": "audio/wav", ".ass": "text/plain; charset=utf-8",
+                ".json": "application/json"}
+
+
+@router.get("/{job_id}/{name:path}", response_class=FileResponse,
+            responses={200: {
+                "description": "The file's bytes, sent with its own `Content-Type` (one of "
+                               "those listed after `application/octet-stream`, which is first "
+                               "so that client generators return the bytes).",
+                "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in
+                            ["application/octet-stream", *sorted(set(SERVED_TYPES.values()))]}}})
 def download_file(job_id: str, name: str, settings: SettingsDep,
                   expires: Annotated[str | None, Query()] = None,
                   signature: Annotated[str | None, Query()] = None) -> FileResponse:
-    """Download a job's video or poster through the signed URL its job view gave."""
+    """Download one of a job's artifacts (its video, poster, keyframes, segments, audio,
+    captions) through the signed URL its job view or stage view gave; ``Range`` is
+    supported."""
     try:
         verify(settings, file_path(job_id, name), expires, signature)
     except SignedUrlError as err:
         code = "URL_EXPIRED" if err.reason == "expired" else "INVALID_SIGNATURE"
         raise ApiError(403, code, str(err), {"reason": err.reason}) from None
-    with session_scope(settings) as s:
-        job = job_store.get_job(s, job_id)
-    # Only the job's own recorded outputs are served, whatever name was signed.
-    keys = [k for k in (job.final_video, job.thumbnail) if k] if job else []
-    key = next((k for k in keys if PurePosixPath(k).name == name), None)
-    if job is None or job.status != "completed" or key is None:
+    media_type = SERVED_TYPES.get(PurePosixPath(name).suffix.lower())
+    try:
+        path = service.artifact_path(settings, job_id, name)
+    except (service.JobNotFoundError, ValueError):
+        path = None
+    if media_type is None or path is None or not path.is_file():
         raise ApiError(404, "OUTPUT_NOT_FOUND", f"no file {name} of job {job_id}")
-    path = LocalArtifactStore(settings.artifacts_dir).path(key)
-    if not path.is_file():
-        raise ApiError(404, "OUTPUT_NOT_FOUND", f"the file {name} of job {job_id} is gone")
-    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return FileResponse(path, media_type=media_type)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import mimetypes
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import FileResponse
-from sqlalchemy import select
 
 from ugen import service
-from ugen.api.deps import AccountDep, ApiKeyDep, PageQ, SettingsDep
+from ugen.api.deps import AccountDep, ApiKeyDep, PageQ, SettingsDep, client_address
 from ugen.api.errors import ApiError, field_error
-from ugen.api.job_views import JobStatuses, job_public
+from ugen.api.job_views import JobStatuses
 from ugen.api.routes.uploads import product_image_path
 from ugen.api.schemas import (
     ErrorPublic,
@@ -23,34 +21,31 @@ from ugen.api.schemas import (
     RetryPublic,
     total_pages,
 )
+from ugen.api.strict_json import StrictJsonRoute
 from ugen.core.config import Settings
-from ugen.core.types import JobStatus
-from ugen.store import jobs as job_store
-from ugen.store.artifacts import LocalArtifactStore
-from ugen.store.db import session_scope
+from ugen.core.types import JobStatus, StageName
 from ugen.store.limits import JobLimits
-from ugen.store.models import Job, JobStage
+from ugen.views import StageDetailPublic, signed_json
 from ugen.webhooks.urls import UnsafeWebhookUrlError, check_webhook_url
 
 router = APIRouter(prefix="/jobs", tags=["jobs"],
-                   responses={401: {"model": ErrorPublic}, 404: {"model": ErrorPublic}})
+                   responses={401: {"model": ErrorPublic}, 404: {"model": ErrorPublic}},
+                   route_class=StrictJsonRoute)
 
 
-def owned_job(settings: Settings, account: str, job_id: str) -> Job:
-    """The account's job; another account's job is as absent as a missing one."""
-    with session_scope(settings) as s:
-        job = job_store.get_job(s, job_id)
-    if job is None or job.account_id != account:
-        raise ApiError(404, "JOB_NOT_FOUND", f"no job {job_id}")
-    return job
+def owned_job(settings: Settings, account: str, job_id: str) -> None:
+    """The account's job exists; another account's job is as absent as a missing one."""
+    try:
+        service.check_owner(settings, job_id, account)
+    except service.JobNotFoundError:
+        raise ApiError(404, "JOB_NOT_FOUND", f"no job {job_id}") from None
 
 
 def load_job(settings: Settings, account: str, job_id: str) -> JobPublic:
-    with session_scope(settings) as s:
-        job, stages = job_store.job_snapshot(s, job_id)
-    if job is None or job.account_id != account:
-        raise ApiError(404, "JOB_NOT_FOUND", f"no job {job_id}")
-    return job_public(job, stages, settings)
+    try:
+        return service.job_view(settings, job_id, account_id=account)
+    except service.JobNotFoundError:
+        raise ApiError(404, "JOB_NOT_FOUND", f"no job {job_id}") from None
 
 
 @router.post("", status_code=201,
@@ -91,15 +86,8 @@ def list_jobs(settings: SettingsDep, account: AccountDep,
               page_size: Annotated[int, Query(ge=1, le=100)] = 20,
               status: JobStatus | None = None) -> JobsPublic:
     """List the account's jobs, newest first."""
-    with session_scope(settings) as s:
-        rows, total = job_store.list_jobs(s, account, status=status, page=page,
+    items, total = service.list_job_views(settings, account, status=status, page=page,
                                           page_size=page_size)
-        stages: dict[str, list[JobStage]] = {j.id: [] for j in rows}
-        if rows:
-            for st in s.scalars(select(JobStage).where(JobStage.job_id.in_(list(stages)))
-                                .order_by(JobStage.position)):
-                stages[st.job_id].append(st)
-        items = [job_public(j, stages[j.id], settings) for j in rows]
     return JobsPublic(items=items, total=total, page=page, page_size=page_size,
                       total_pages=total_pages(total, page_size))
 
@@ -111,7 +99,8 @@ async def get_job(job_id: str, request: Request, api_key: ApiKeyDep) -> Response
     # costs more than the reads). The app's fast path (``ugen.api.fast_status``) answers it
     # before routing with the same JobStatuses; this route documents it and is the fallback.
     statuses: JobStatuses = request.app.state.job_statuses
-    return Response(statuses.body(api_key, job_id), media_type="application/json")
+    return Response(statuses.body(api_key, job_id, client_address(request)),
+                    media_type="application/json")
 
 
 @router.post("/{job_id}/retry", responses={402: {"model": ErrorPublic},
@@ -120,7 +109,10 @@ def retry_job(job_id: str, settings: SettingsDep, account: AccountDep,
               body: Annotated[RetryCreate | None, Body()] = None) -> RetryPublic:
     """Retry a failed, stopped or cancelled job from a stage."""
     owned_job(settings, account, job_id)
-    result = service.retry_job(settings, job_id, body.from_stage if body else None)
+    body = body or RetryCreate.model_validate({})
+    result = service.retry_job(settings, job_id, body.from_stage, qai_mode=body.qai_mode,
+                               max_retries_keyframe=body.max_retries_keyframe,
+                               max_retries_video=body.max_retries_video)
     return RetryPublic(**result)
 
 
@@ -132,31 +124,66 @@ def cancel_job(job_id: str, settings: SettingsDep, account: AccountDep) -> JobPu
     return load_job(settings, account, job_id)
 
 
-def _download(settings: Settings, account: str, job_id: str, which: str) -> FileResponse:
-    job = owned_job(settings, account, job_id)
-    key = job.final_video if which == "video" else job.thumbnail
-    if job.status != "completed" or not key:
-        raise ApiError(404, "OUTPUT_NOT_READY",
-                       f"job {job_id} is {job.status}; its {which} exists once it completes",
-                       {"status": job.status})
-    path = LocalArtifactStore(settings.artifacts_dir).path(key)
-    if not path.is_file():
-        raise ApiError(404, "OUTPUT_NOT_FOUND", f"the {which} of job {job_id} is gone")
-    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+def _download(settings: Settings, account: str, job_id: str,
+              which: Literal["video", "thumbnail"]) -> FileResponse:
+    try:
+        path = service.job_output_file(settings, job_id, which, account_id=account)
+    except service.JobNotFoundError:
+        raise ApiError(404, "JOB_NOT_FOUND", f"no job {job_id}") from None
+    except service.OutputNotReadyError as err:
+        raise ApiError(404, "OUTPUT_NOT_READY", str(err), {"status": err.status}) from None
+    except FileNotFoundError as err:
+        raise ApiError(404, "OUTPUT_NOT_FOUND", str(err)) from None
+    media_type = "video/mp4" if which == "video" else "image/jpeg"
     return FileResponse(path, media_type=media_type,
                         filename=f"{job_id}{path.suffix}" if which == "video" else None)
 
 
+def binary_response(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
+    """A 200 of raw bytes in OpenAPI: ``application/octet-stream`` is listed first so that
+    client generators, which know no ``video/mp4`` or ``image/jpeg``, return the bytes."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {200: {"description": f"{what}, sent as `Content-Type: {media_type}`.",
+                  "content": {"application/octet-stream": binary, media_type: binary}}}
+
+
 @router.get("/{job_id}/video", response_class=FileResponse,
-            responses={200: {"content": {"video/mp4": {}}}})
+            responses=binary_response("video/mp4", "The MP4"))
 def download_video(job_id: str, settings: SettingsDep, account: AccountDep) -> FileResponse:
     """Download the finished MP4 of a completed job."""
     return _download(settings, account, job_id, "video")
 
 
 @router.get("/{job_id}/thumbnail", response_class=FileResponse,
-            responses={200: {"content": {"image/jpeg": {}}}})
+            responses=binary_response("image/jpeg", "The poster JPEG"))
 def download_thumbnail(job_id: str, settings: SettingsDep, account: AccountDep
                        ) -> FileResponse:
     """Download the poster JPEG of a completed job."""
     return _download(settings, account, job_id, "thumbnail")
+
+
+@router.get("/{job_id}/stages", response_model=list[StageDetailPublic])
+def list_stages(job_id: str, settings: SettingsDep, account: AccountDep) -> Response:
+    """The job's eight stages in order, each with its status, run, times, credits, error
+    (category, item, message) and what it made: the script and keyframe plan, the anchor,
+    every keyframe and segment with the QA verdict of each attempt and when each was made,
+    the join plan, the voice and mix with their loudness, the word timings, the final video
+    and poster. Media come as `{key, url}`, the `url` signed and expiring like
+    `final_video_url` (no API key needed, `Range` supported)."""
+    try:
+        details = service.job_stages(settings, job_id, account_id=account)
+    except service.JobNotFoundError:
+        raise ApiError(404, "JOB_NOT_FOUND", f"no job {job_id}") from None
+    return Response(signed_json(details, settings, job_id), media_type="application/json")
+
+
+@router.get("/{job_id}/stages/{stage}", response_model=StageDetailPublic)
+def get_stage(job_id: str, stage: StageName, settings: SettingsDep,
+              account: AccountDep) -> Response:
+    """One stage of the job with what it made (as in the list of stages)."""
+    try:
+        details = service.job_stages(settings, job_id, account_id=account)
+    except service.JobNotFoundError:
+        raise ApiError(404, "JOB_NOT_FOUND", f"no job {job_id}") from None
+    found = next(d for d in details if d.name == stage)
+    return Response(signed_json(found, settings, job_id), media_type="application/json")

@@ -8,8 +8,9 @@ from ugen import catalog
 from ugen.api.deps import AccountDep
 from ugen.api.errors import ApiError
 from ugen.api.schemas import ErrorPublic, ModelCapabilities, ModelPricing, ModelPublic
+from ugen.api.strict_json import StrictJsonRoute
 
-router = APIRouter(prefix="/models", tags=["models"])
+router = APIRouter(prefix="/models", tags=["models"], route_class=StrictJsonRoute)
 
 
 def _public(m: catalog.VideoModel) -> ModelPublic:

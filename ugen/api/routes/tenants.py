@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
+from ugen import service
 from ugen.api.deps import AccountDep, PageQ, SettingsDep
 from ugen.api.errors import field_error
-from ugen.api.schemas import ErrorPublic, as_utc, total_pages
-from ugen.store.db import session_scope
-from ugen.store.models import WebhookDelivery
-from ugen.webhooks import store
-from ugen.webhooks.urls import UnsafeWebhookUrlError, check_webhook_url
+from ugen.api.schemas import ErrorPublic, total_pages
+from ugen.api.strict_json import StrictJsonRoute
+from ugen.core.schemas import ONE_LINE
+from ugen.webhooks.urls import UnsafeWebhookUrlError
 
 router = APIRouter(prefix="/tenants/me", tags=["tenants"],
-                   responses={401: {"model": ErrorPublic}})
+                   responses={401: {"model": ErrorPublic}},
+                   route_class=StrictJsonRoute)
+
+
+MAX_SECRET_BYTES = 256
+"""Longest webhook secret (UTF-8 bytes): its encrypted form fits the stored column."""
+
+
+def _secret_size(value: str) -> str:
+    size = len(value.encode("utf-8"))
+    if size > MAX_SECRET_BYTES:
+        raise ValueError(f"is {size} bytes in UTF-8; the limit is {MAX_SECRET_BYTES}")
+    return value
 
 
 class WebhookConfigIn(BaseModel):
-    webhook_url: Annotated[str, Field(min_length=1, max_length=2000)]
-    webhook_secret: Annotated[str, Field(min_length=1, max_length=500)] | None = None
-    """Signs deliveries; omitted, deliveries are unsigned. Never returned."""
+    webhook_url: Annotated[str, Field(min_length=1, max_length=2000), ONE_LINE]
+    webhook_secret: Annotated[str, Field(min_length=1, max_length=MAX_SECRET_BYTES), ONE_LINE,
+                              AfterValidator(_secret_size)] | None = None
+    """Signs deliveries; omitted, deliveries are unsigned. Stored encrypted, never
+    returned."""
 
 
 class WebhookConfigPublic(BaseModel):
@@ -31,54 +44,26 @@ class WebhookConfigPublic(BaseModel):
     webhook_url: str | None
 
 
-class WebhookAttemptPublic(BaseModel):
-    delivery_id: str
-    """The Standard Webhooks ``webhook-id``, the same for every attempt of one delivery."""
-    job_id: str
-    event: str
-    url: str
-    attempt: int
-    state: str
-    """``pending`` (scheduled), ``delivered`` (2xx) or ``failed``."""
-    status_code: int | None
-    latency_ms: int | None
-    error: str | None
-    payload: dict[str, Any]
-    created_at: datetime
-    next_attempt_at: datetime | None
-
-
 class WebhookAttemptsPublic(BaseModel):
-    items: list[WebhookAttemptPublic]
+    items: list[service.DeliveryAttempt]
     total: int
     page: int
     page_size: int
     total_pages: int
 
 
-def _public(row: WebhookDelivery) -> WebhookAttemptPublic:
-    return WebhookAttemptPublic(
-        delivery_id=row.delivery_id, job_id=row.job_id, event=row.event, url=row.url,
-        attempt=row.attempt, state=row.state, status_code=row.status_code,
-        latency_ms=row.latency_ms, error=row.error, payload=row.payload,
-        created_at=as_utc(row.created_at), next_attempt_at=as_utc(row.next_attempt_at))
-
-
 def _config(settings: SettingsDep, account: str) -> WebhookConfigPublic:
-    with session_scope(settings) as s:
-        row = store.get_config(s, account)
-        return WebhookConfigPublic(webhook_configured=row is not None,
-                                   webhook_url=row.webhook_url if row else None)
+    found = service.webhook_setting(settings, account)
+    return WebhookConfigPublic(webhook_configured=found.url is not None,
+                               webhook_url=found.url)
 
 
 def _put(body: WebhookConfigIn, settings: SettingsDep, account: str) -> WebhookConfigPublic:
     try:
-        check_webhook_url(body.webhook_url, allow_private=settings.allow_private_urls)
+        service.set_webhook(settings, account, body.webhook_url, secret=body.webhook_secret)
     except UnsafeWebhookUrlError as err:
         raise field_error("webhook_url", str(err), body.webhook_url,
                           reason=err.reason) from err
-    with session_scope(settings) as s:
-        store.set_config(s, account, body.webhook_url, body.webhook_secret)
     return _config(settings, account)
 
 
@@ -105,8 +90,7 @@ def get_webhook(settings: SettingsDep, account: AccountDep) -> WebhookConfigPubl
 @router.delete("/webhook", status_code=204, response_class=Response)
 def delete_webhook(settings: SettingsDep, account: AccountDep) -> Response:
     """Clear the URL and the secret; no new deliveries are made."""
-    with session_scope(settings) as s:
-        store.clear_config(s, account)
+    service.clear_webhook(settings, account)
     return Response(status_code=204)
 
 
@@ -116,9 +100,7 @@ def list_deliveries(settings: SettingsDep, account: AccountDep,
                     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
                     job_id: str | None = None) -> WebhookAttemptsPublic:
     """Every delivery attempt of the account, newest first: status code, latency, error."""
-    with session_scope(settings) as s:
-        rows, total = store.list_attempts(s, account, job_id=job_id, page=page,
-                                          page_size=page_size)
-        items = [_public(r) for r in rows]
+    items, total = service.webhook_attempts(settings, account, page=page,
+                                            page_size=page_size, job_id=job_id)
     return WebhookAttemptsPublic(items=items, total=total, page=page, page_size=page_size,
                                  total_pages=total_pages(total, page_size))

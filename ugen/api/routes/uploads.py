@@ -2,41 +2,56 @@
 
 A job's ``product_image_url`` is an upload (``ugen://uploads/<id>``) or an http(s) URL that
 is fetched safely (:mod:`ugen.net`) and then kept like an upload.
+
+The upload's body is read by the route itself, after its API key was checked: a body
+parameter would be read (and spooled) by the framework before any dependency runs. The
+request guard (:mod:`ugen.api.guard`) refuses a body past the file limit plus the multipart
+envelope while it streams in.
 """
 
 from __future__ import annotations
 
-import tempfile
-import uuid
 from pathlib import Path
+from typing import Any
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from starlette.datastructures import UploadFile
 
+from ugen import service
 from ugen.api.deps import AccountDep, SettingsDep
 from ugen.api.errors import ApiError, field_error
 from ugen.api.schemas import ErrorPublic, UploadPublic, upload_id_of, upload_url
+from ugen.api.strict_json import StrictJsonRoute
 from ugen.core.config import Settings
-from ugen.net import FetchError, FetchLimits, any_address, fetch_image, is_public_address
+from ugen.net import FetchError
 from ugen.pipeline.prepare import (
-    ALLOWED_FORMATS,
-    ImageCheck,
     JobValidationError,
-    check_product_image,
 )
-from ugen.store.artifacts import LocalArtifactStore
+from ugen.service.uploads import IMAGE_TYPES
 
-router = APIRouter(prefix="/uploads", tags=["uploads"])
+router = APIRouter(prefix="/uploads", tags=["uploads"], route_class=StrictJsonRoute)
 
-CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
-                 "GIF": "image/gif"}
 _CHUNK = 1024 * 1024
+# The body as generated clients need it: ``format: binary`` (OpenAPI 3.0's file, which client
+# generators read) beside 3.1's ``contentMediaType``; and the 422 the route raises itself.
+_FILE_BODY: dict[str, Any] = {
+    "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"], "title": "ProductImageUpload",
+        "properties": {"file": {"type": "string", "format": "binary",
+                                "contentMediaType": "application/octet-stream", "title": "File",
+                                "description": "JPEG, PNG, WebP or GIF, at most 10 MB."}}}}}},
+    "responses": {"422": {"description": "Validation Error (no `file` part, or text in it)",
+                          "content": {"application/json": {"schema": {
+                              "$ref": "#/components/schemas/HTTPValidationError"}}}}}}
 
 
-def _read_limited(file: UploadFile, limit: int) -> bytes:
+async def _read_limited(file: UploadFile, limit: int) -> bytes:
     """The upload's bytes, or 413 once it passes ``limit``."""
     parts: list[bytes] = []
     size = 0
-    while chunk := file.file.read(_CHUNK):
+    while chunk := await file.read(_CHUNK):
         size += len(chunk)
         if size > limit:
             raise ApiError(413, "FILE_TOO_LARGE",
@@ -46,24 +61,6 @@ def _read_limited(file: UploadFile, limit: int) -> bytes:
     return b"".join(parts)
 
 
-def _store_upload(settings: Settings, account_id: str, data: bytes) -> tuple[str, ImageCheck]:
-    """Check an image by its content and keep it as an upload of the account.
-
-    Raises:
-        JobValidationError: (field ``product_image``) not an acceptable image.
-    """
-    settings.work_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=settings.work_dir) as tmp_dir:
-        # The client's file name never becomes a path; the format comes from the content.
-        tmp = Path(tmp_dir) / "upload"
-        tmp.write_bytes(data)
-        check = check_product_image(tmp, settings)
-        upload_id = str(uuid.uuid4())
-        key = f"uploads/{account_id}/{upload_id}.{ALLOWED_FORMATS[check.format]}"
-        LocalArtifactStore(settings.artifacts_dir).put_file(key, tmp)
-    return upload_id, check
-
-
 def fetch_product_image(settings: Settings, account_id: str, url: str) -> Path:
     """Fetch an http(s) ``product_image_url`` safely and keep it like an upload.
 
@@ -71,60 +68,56 @@ def fetch_product_image(settings: Settings, account_id: str, url: str) -> Path:
         RequestValidationError: 422 naming ``product_image_url``, with the reason (a
             :class:`ugen.net.FetchError` reason, or ``invalid_image``).
     """
-    allow = any_address if settings.allow_private_urls else is_public_address
-    limits = FetchLimits(max_bytes=settings.max_image_bytes,
-                         timeout_s=settings.image_fetch_timeout_s,
-                         max_redirects=settings.image_fetch_max_redirects)
     try:
-        fetched = fetch_image(url, limits=limits, allow=allow)
+        stored = service.fetch_product_image(settings, account_id, url)
     except FetchError as err:
         raise field_error("product_image_url", f"could not be fetched: {err}", url,
                           reason=err.reason) from err
-    try:
-        upload_id, _ = _store_upload(settings, account_id, fetched.data)
     except JobValidationError as err:
         raise field_error("product_image_url", f"is not an acceptable image: {err.message}",
                           url, reason="invalid_image") from err
-    return resolve_upload(settings, account_id, upload_url(upload_id))
+    return service.uploaded_image(settings, account_id, stored.upload_id)
 
 
 def product_image_path(settings: Settings, account_id: str, url: str) -> Path:
-    """The local file of a ``product_image_url``: an upload, or an http(s) URL fetched now."""
-    if upload_id_of(url) is not None:
-        return resolve_upload(settings, account_id, url)
-    return fetch_product_image(settings, account_id, url)
-
-
-def resolve_upload(settings: Settings, account_id: str, url: str) -> Path:
-    """The stored file of an upload of this account.
+    """The local file of a ``product_image_url``: an upload, or an http(s) URL fetched now.
 
     Raises:
         JobValidationError: (field ``product_image_url``) no such upload for the account.
     """
     upload_id = upload_id_of(url)
-    folder = LocalArtifactStore(settings.artifacts_dir).path(f"uploads/{account_id}")
-    found = sorted(folder.glob(f"{upload_id}.*")) if upload_id and folder.is_dir() else []
-    if not found:
-        raise JobValidationError("product_image_url", f"no upload {url} in this account")
-    return found[0]
+    if upload_id is not None:
+        return service.uploaded_image(settings, account_id, upload_id,
+                                      field="product_image_url")
+    return fetch_product_image(settings, account_id, url)
 
 
-@router.post("/product-image", status_code=201,
+def _file_error(kind: str, message: str) -> RequestValidationError:
+    return RequestValidationError([{"type": kind, "loc": ("body", "file"), "msg": message,
+                                    "input": None}])
+
+
+@router.post("/product-image", status_code=201, openapi_extra=_FILE_BODY,
              responses={400: {"model": ErrorPublic}, 401: {"model": ErrorPublic},
-                        413: {"model": ErrorPublic}})
-def upload_product_image(file: UploadFile, request: Request, settings: SettingsDep,
-                         account: AccountDep) -> UploadPublic:
+                        413: {"model": ErrorPublic}, 429: {"model": ErrorPublic}})
+async def upload_product_image(request: Request, settings: SettingsDep,
+                               account: AccountDep) -> UploadPublic:
     """Upload a product image (JPEG, PNG, WebP or GIF, at most 10 MB) for a job."""
     limit: int = request.app.state.max_upload_bytes
-    data = _read_limited(file, limit)
+    async with request.form(max_files=1, max_fields=16) as form:
+        file = form.get("file")
+        if file is None:
+            raise _file_error("missing", "Field required")
+        if not isinstance(file, UploadFile):
+            raise _file_error("value_error", "Value error, file must be a file, not text")
+        data = await _read_limited(file, limit)
     if not data:
         raise ApiError(400, "EMPTY_FILE", "the uploaded file is empty")
     try:
-        upload_id, check = _store_upload(settings, account, data)
+        stored = await run_in_threadpool(service.save_product_image, settings, account, data)
     except JobValidationError as err:
         raise ApiError(400, "UNSUPPORTED_IMAGE", err.message,
-                       {"accepted": ["image/jpeg", "image/png", "image/webp",
-                                     "image/gif"]}) from None
-    return UploadPublic(upload_id=upload_id, url=upload_url(upload_id),
-                        content_type=CONTENT_TYPES[check.format], width=check.width,
-                        height=check.height, size_bytes=len(data))
+                       {"accepted": sorted(set(IMAGE_TYPES.values()))}) from None
+    return UploadPublic(upload_id=stored.upload_id, url=upload_url(stored.upload_id),
+                        content_type=stored.content_type, width=stored.width,
+                        height=stored.height, size_bytes=stored.size_bytes)

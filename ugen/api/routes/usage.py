@@ -9,9 +9,11 @@ from ugen import service
 from ugen.api.deps import AccountDep, SettingsDep
 from ugen.api.routes.jobs import owned_job
 from ugen.api.schemas import ErrorPublic
+from ugen.api.strict_json import StrictJsonRoute
 
 router = APIRouter(prefix="/jobs", tags=["jobs"],
-                   responses={401: {"model": ErrorPublic}, 404: {"model": ErrorPublic}})
+                   responses={401: {"model": ErrorPublic}, 404: {"model": ErrorPublic}},
+                   route_class=StrictJsonRoute)
 
 
 class UsagePublic(BaseModel):

@@ -1,7 +1,8 @@
 """The QA vision model on Gemini Flash: the keyframe fallback and the segment judge.
 
 ``generate_content`` with the labelled images inline and a JSON answer of the
-:class:`~ugen.providers.vision_qa.VisionAssessment` schema. Plug it into
+:class:`~ugen.providers.vision_qa.VisionAssessment` schema (``temperature`` 0 only for the
+models that take it, :mod:`ugen.providers.gemini._models`). Plug it into
 :class:`~ugen.providers.vision_qa.VisionKeyframeJudge` (after the OpenAI model) and
 :class:`~ugen.providers.vision_qa.VisionSegmentJudge`. Billing is per token: each call adds a
 :class:`~ugen.providers.base.Usage` under the first image's path.
@@ -26,13 +27,14 @@ from ugen.providers.gemini._errors import (
     check_not_blocked,
     translate,
 )
+from ugen.providers.gemini._models import accepts_sampling
 from ugen.providers.vision_qa import VisionAssessment
 
 
 class GeminiVisionModel:
     """A :class:`~ugen.providers.vision_qa.VisionModel` on ``models.generate_content``."""
 
-    def __init__(self, *, api_key: SecretStr | None, model: str = "gemini-2.5-flash",
+    def __init__(self, *, api_key: SecretStr | None, model: str = "gemini-3.8-flash",
                  base_url: str | None = None, timeout_s: float = 60.0) -> None:
         self._client = make_client(api_key, base_url, timeout_s)
         self.model = model
@@ -55,7 +57,8 @@ class GeminiVisionModel:
             contents += [f"{label}:", image_part(path, long_side=768)]
         config = types.GenerateContentConfig(
             system_instruction=question, response_mime_type="application/json",
-            response_schema=response_schema(VisionAssessment), temperature=0)
+            response_schema=response_schema(VisionAssessment),
+            temperature=0 if accepts_sampling(self.model) else None)
         try:
             response = self._client.models.generate_content(model=self.model,
                                                             contents=contents, config=config)

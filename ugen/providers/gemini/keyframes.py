@@ -46,7 +46,7 @@ def aspect_ratio(width: int, height: int) -> str:
 class GeminiKeyframeProvider:
     """A :class:`~ugen.providers.base.KeyframeProvider` on a Gemini image model."""
 
-    def __init__(self, *, api_key: SecretStr | None, model: str = "gemini-3.1-flash-image",
+    def __init__(self, *, api_key: SecretStr | None, model: str = "gemini-nano-banana-2.1",
                  base_url: str | None = None, timeout_s: float = 180.0) -> None:
         self._client = make_client(api_key, base_url, timeout_s)
         self.model = model

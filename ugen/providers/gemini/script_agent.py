@@ -32,7 +32,7 @@ from ugen.providers.script_schema import (
 class GeminiScriptAgent:
     """A :class:`~ugen.providers.base.ScriptAgent` calling ``models.generate_content``."""
 
-    def __init__(self, *, api_key: SecretStr | None, model: str = "gemini-2.5-flash",
+    def __init__(self, *, api_key: SecretStr | None, model: str = "gemini-3.8-flash",
                  base_url: str | None = None, timeout_s: float = 120.0,
                  attempts: int = 3) -> None:
         self._client = make_client(api_key, base_url, timeout_s)

@@ -12,15 +12,20 @@ account), so a submit step re-run after a crash returns the task it already crea
 task Kling no longer knows raises :class:`~ugen.providers.vendor.VendorTaskGoneError` from
 ``poll``: the one case where submitting the segment again is right.
 
-Unconfirmed points (Kling's public docs, late 2026): ``sound`` (``on``/``off``) is documented
-for V2.6+ and assumed for ``kling-v3``; how to ask for native 4K is undocumented (the
-``mode`` comes from configuration, ``4k`` by default for ``kling3_4k``); the answer for an
-unknown task id is assumed to be HTTP 404.
+Kling answers a lookup of an unknown task or external id with HTTP 400 and code 1201 ("Task
+not found by id/external id"), so every first submit sees that answer: it is read as "not
+found" (see :mod:`ugen.providers.kling._errors`), never as a failed request.
+
+Fields a model does not take are not sent (:data:`MODEL_FIELDS`): ``sound`` exists from
+V2.6 on; a model the table does not know gets the fields every image-to-video model takes.
+Unconfirmed points (Kling's public docs, late 2026): how to ask for native 4K is
+undocumented (the ``mode`` comes from configuration, ``4k`` by default for ``kling3_4k``).
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -48,6 +53,13 @@ DEFAULT_BASE_URL = "https://api-singapore.klingai.com"
 TASKS_PATH = "/v1/videos/image2video"
 MIN_DURATION_S, MAX_DURATION_S = 3, 15
 MAX_PROMPT_CHARS = 2500
+# The image2video fields beyond those every model takes (model_name, image, image_tail,
+# prompt, negative_prompt, duration, mode, external_task_id), per model: Kling's API
+# reference documents ``sound`` for V2.6 and later.
+MODEL_FIELDS: dict[str, frozenset[str]] = {
+    "kling-v3": frozenset({"sound"}),
+    "kling-v2-6": frozenset({"sound"}),
+}
 
 
 class KlingVideoProvider:
@@ -100,15 +112,19 @@ class KlingVideoProvider:
             raise PermanentProviderError(
                 f"kling: duration {request.duration_s:g} s is outside "
                 f"{MIN_DURATION_S}–{MAX_DURATION_S} s", provider=PROVIDER)
+        extra = MODEL_FIELDS.get(model.vendor_model, frozenset())
+        sound = request.sound and "sound" in extra  # a silent model is not told the line
         body: dict[str, Any] = {
             "model_name": model.vendor_model,
             "image": _b64(request.first_frame),
             "image_tail": _b64(request.last_frame),
-            "prompt": video_prompt(request, limit=MAX_PROMPT_CHARS),
+            "prompt": video_prompt(dataclasses.replace(request, sound=sound),
+                                   limit=MAX_PROMPT_CHARS),
             "duration": str(seconds),
-            "sound": "on" if request.sound else "off",
             "external_task_id": external_id,
         }
+        if "sound" in extra:
+            body["sound"] = "on" if sound else "off"
         if model.mode:
             body["mode"] = model.mode
         if model.negative_prompt:

@@ -5,6 +5,12 @@ treated as a product shot on a plain background: the background colour is estima
 border, the pixels close to it *and connected to the border* become transparent (so a white
 label inside a product on white stays), the edge gets a soft ramp and the background colour
 is removed from the edge pixels.
+
+A photo whose border is not plain (a product on a table, in front of a wall) has no single
+background colour to take out: a tolerance wide enough for its border would eat into the
+product and leave it see-through. Such a photo is segmented instead (GrabCut, seeded with
+the border as background); the product is the largest solid region it finds, holes filled.
+When that finds nothing product-like, the photo is kept whole and opaque.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
@@ -20,6 +27,9 @@ from ugen.providers.local._color import RGB, clamp, saturation
 
 MAX_SIDE = 1600  # larger sources are reduced first: no keyframe needs more product pixels
 MASK_SIDE = 256  # the flood fill runs on a reduced copy
+PLAIN_NOISE = 24.0  # border colour spread (90th percentile distance) of a plain backdrop
+SEGMENT_SIDE = 320  # GrabCut runs on a reduced copy
+SEGMENT_SHARE = (0.03, 0.95)  # a product region covers this share of the photo
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,9 @@ def _load_cached(path: str, mtime_ns: int, size: int) -> Cutout:
     alpha = np.asarray(image.getchannel("A"))
     usable_alpha = has_alpha and bool((alpha < 250).mean() > 0.01) and bool((alpha > 8).any())
     if not usable_alpha:
-        image = remove_plain_background(image.convert("RGB"))
+        rgb = image.convert("RGB")
+        image = (remove_plain_background(rgb) if border_is_plain(rgb)
+                 else segment_product(rgb))
     cropped = crop_to_content(image)
     return Cutout(image=cropped, colours=dominant_colours(cropped), had_alpha=usable_alpha)
 
@@ -83,6 +95,57 @@ def border_colour(rgb: np.ndarray) -> np.ndarray:
     return np.median(ring.astype(np.float32), axis=0)
 
 
+def _border_noise(rgb: np.ndarray) -> float:
+    """90th percentile distance of the border pixels from the border colour."""
+    dist = np.sqrt(((rgb - border_colour(rgb)) ** 2).sum(axis=2))
+    h, w = dist.shape
+    k = max(1, round(0.02 * min(h, w)))
+    ring = np.concatenate([dist[:k].ravel(), dist[-k:].ravel(), dist[:, :k].ravel(),
+                           dist[:, -k:].ravel()])
+    return float(np.percentile(ring, 90))
+
+
+def border_is_plain(rgb_image: Image.Image) -> bool:
+    """Whether the photo's border is one colour (a studio backdrop), give or take noise."""
+    return _border_noise(np.asarray(rgb_image, dtype=np.float32)) <= PLAIN_NOISE
+
+
+def segment_product(rgb_image: Image.Image) -> Image.Image:
+    """RGBA version of a photo on a busy backdrop: the product segmented by GrabCut (the
+    border seeds the background), or the whole photo opaque when no product region shows."""
+    w, h = rgb_image.size
+    scale = min(1.0, SEGMENT_SIDE / max(w, h))
+    small = np.asarray(rgb_image.resize((max(8, round(w * scale)), max(8, round(h * scale))),
+                                        Image.Resampling.BILINEAR), dtype=np.uint8)
+    sh, sw = small.shape[:2]
+    k = max(2, round(0.03 * min(sh, sw)))
+    mask = np.zeros((sh, sw), np.uint8)
+    models = (np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64))
+    cv2.grabCut(np.ascontiguousarray(small[:, :, ::-1]), mask, (k, k, sw - 2 * k, sh - 2 * k),
+                models[0], models[1], 5, cv2.GC_INIT_WITH_RECT)
+    product = _solid_region((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD))
+    alpha_small = product.astype(np.uint8) * 255
+    if not SEGMENT_SHARE[0] <= float(product.mean()) <= SEGMENT_SHARE[1]:
+        alpha_small = np.full((sh, sw), 255, np.uint8)
+    alpha = Image.fromarray(alpha_small).resize((w, h), Image.Resampling.BILINEAR)
+    alpha = alpha.filter(ImageFilter.GaussianBlur(max(0.7, 0.5 / scale)))
+    out = rgb_image.convert("RGBA")
+    out.putalpha(alpha)
+    return out
+
+
+def _solid_region(found: np.ndarray) -> np.ndarray:
+    """The largest connected region of ``found`` with its holes filled."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        np.ascontiguousarray(found, dtype=np.uint8), connectivity=4)
+    if count <= 1:
+        return np.zeros_like(found, dtype=bool)
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    region = (labels == largest).astype(np.uint8)
+    outside = _flood_from_border(region == 0)
+    return np.asarray(~outside, dtype=bool)
+
+
 def _flood_from_border(candidate: np.ndarray) -> np.ndarray:
     """Cells of ``candidate`` (bool) connected (4-neighbour) to the picture border."""
     reached = np.zeros_like(candidate)
@@ -110,11 +173,7 @@ def remove_plain_background(rgb_image: Image.Image) -> Image.Image:
     dist = np.sqrt(((rgb - bg) ** 2).sum(axis=2))
     # tolerance follows the border's own noise (JPEG, soft gradients, paper texture)
     h, w = dist.shape
-    k = max(1, round(0.02 * min(h, w)))
-    ring = np.concatenate([dist[:k].ravel(), dist[-k:].ravel(), dist[:, :k].ravel(),
-                           dist[:, -k:].ravel()])
-    noise = float(np.percentile(ring, 90))
-    lo = max(10.0, noise * 1.5)
+    lo = max(10.0, _border_noise(rgb) * 1.5)
     hi = lo + 28.0
 
     # connectivity on a reduced copy: background = close to bg colour AND reachable from border

@@ -9,163 +9,50 @@ Three pieces are produced because they sit at different depths of the scene:
 * ``body``: back hair, torso, neck, head, face, front hair (behind the counter top);
 * ``arms``: the active arms and the palm that holds the product (in front of the counter);
 * ``fingers``: the fingers that wrap around the product (in front of the product).
+
+This module draws the body and the face (and the face patches that animate them); the arms and
+fingers are drawn in ``_hands``, the pen and canvas are ``_pen``'s and the persona's look is
+``_figure_style``'s. The figure's whole surface is importable from here.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import numpy as np
-from PIL import Image, ImageChops, ImageDraw
+from PIL import Image
 
-from ugen.catalog import Persona, voices
-from ugen.providers.local._color import RGB, darken, hex_to_rgb, lighten, mix
+from ugen.providers.local._color import darken, mix
+from ugen.providers.local._figure_style import SHOULDER_LIFT, FigureStyle, figure_style
+from ugen.providers.local._hands import HandPlan, draw_arms, draw_fingers, plan_hand
 from ugen.providers.local._layout import Expression, Layout
-from ugen.providers.local._palette import stable_hash
+from ugen.providers.local._pen import (
+    Fill,
+    Pen,
+    Piece,
+    Pt,
+    bezier,
+    canvas,
+    ellipse_pts,
+    finish,
+    supersample,
+)
 
-Pt = tuple[float, float]
-Fill = int | tuple[int, int, int] | tuple[int, int, int, int]
-
-SHOULDER_LIFT = 0.09
-FEMALE_HAIR = ("long", "bob", "curly", "bun")
-MALE_HAIR = ("short", "quiff", "short")
-
-
-@dataclass(frozen=True)
-class FigureStyle:
-    skin: RGB
-    skin_shadow: RGB
-    skin_line: RGB
-    hair: RGB
-    top: RGB
-    top_shadow: RGB
-    top_trim: RGB
-    lips: RGB
-    eyes: RGB
-    hair_style: str
-    outfit: str  # jacket | tee
-    inner: RGB  # the shirt under an open jacket
-    female: bool
-
-
-def figure_style(persona: Persona) -> FigureStyle:
-    skin = hex_to_rgb(persona.skin)
-    hair = hex_to_rgb(persona.hair)
-    top = hex_to_rgb(persona.top)
-    voice = voices().get(persona.voice_id)
-    if voice is not None:
-        female = voice.gender.lower().startswith("f")
-    else:
-        words = f" {persona.description.lower()} "
-        female = any(w in words for w in (" she ", " her ", " woman ", " girl "))
-    styles = FEMALE_HAIR if female else MALE_HAIR
-    hair_style = styles[stable_hash("hair", persona.slug or persona.id) % len(styles)]
-    return FigureStyle(
-        skin=skin,
-        skin_shadow=mix(darken(skin, 0.16), (150, 60, 80), 0.12),
-        skin_line=darken(skin, 0.38),
-        hair=hair,
-        top=top,
-        top_shadow=mix(darken(top, 0.22), (40, 30, 90), 0.12),
-        top_trim=darken(top, 0.35),
-        lips=mix(darken(skin, 0.25), (200, 70, 80), 0.45 if female else 0.2),
-        eyes=mix(darken(hair, 0.3), (20, 16, 24), 0.6),
-        hair_style=hair_style,
-        outfit=("jacket", "tee")[stable_hash("outfit", persona.slug or persona.id) % 2],
-        inner=mix(top, (248, 244, 236), 0.86),
-        female=female,
-    )
-
-
-# --- geometry helpers ----------------------------------------------------------------------
-
-
-def bezier(p0: Pt, p1: Pt, p2: Pt, n: int = 14) -> list[Pt]:
-    out = []
-    for i in range(n + 1):
-        t = i / n
-        a, b, c = (1 - t) ** 2, 2 * (1 - t) * t, t * t
-        out.append((a * p0[0] + b * p1[0] + c * p2[0], a * p0[1] + b * p1[1] + c * p2[1]))
-    return out
-
-
-def ellipse_pts(c: Pt, rx: float, ry: float, a0: float = 0.0, a1: float = 360.0,
-                n: int = 40) -> list[Pt]:
-    out = []
-    for i in range(n + 1):
-        a = math.radians(a0 + (a1 - a0) * i / n)
-        out.append((c[0] + rx * math.cos(a), c[1] + ry * math.sin(a)))
-    return out
-
-
-class Pen:
-    """Draws in head units on a supersampled canvas; ``rot`` tilts the head parts."""
-
-    def __init__(self, image: Image.Image, origin: Pt, unit: float, ss: int) -> None:
-        self.image = image
-        # fills are opaque: on an RGBA canvas Pillow would *replace* pixels with translucent
-        # ink instead of blending it, so translucent looks are mixed into the colour instead
-        self.draw = ImageDraw.Draw(image)
-        self.ox, self.oy = origin
-        self.unit = unit
-        self.ss = ss
-        self.mirror = 1.0
-        self.pivot: Pt = (0.0, 0.55)
-        self.angle = 0.0
-        self.shift: Pt = (0.0, 0.0)
-
-    def p(self, pt: Pt) -> Pt:
-        x, y = pt[0] * self.mirror + self.shift[0], pt[1] + self.shift[1]
-        if self.angle:
-            c, s = math.cos(self.angle), math.sin(self.angle)
-            dx, dy = x - self.pivot[0], y - self.pivot[1]
-            x, y = self.pivot[0] + dx * c - dy * s, self.pivot[1] + dx * s + dy * c
-        return (self.ox + x * self.unit, self.oy + y * self.unit)
-
-    def poly(self, pts: Sequence[Pt], fill: Fill) -> None:
-        self.draw.polygon([self.p(q) for q in pts], fill=fill)
-
-    def line(self, pts: Sequence[Pt], fill: Fill, width: float) -> None:
-        w = max(1, round(width * self.unit))
-        mapped = [self.p(q) for q in pts]
-        self.draw.line(mapped, fill=fill, width=w, joint="curve")
-        r = w / 2
-        for q in (mapped[0], mapped[-1]):
-            self.draw.ellipse((q[0] - r, q[1] - r, q[0] + r, q[1] + r), fill=fill)
-
-    def ellipse(self, c: Pt, rx: float, ry: float, fill: Fill) -> None:
-        self.poly(ellipse_pts(c, rx, ry), fill)
-
-    def mask_of(self, draw_fn: Callable[[Pen], None]) -> Image.Image:
-        mask = Image.new("L", self.image.size, 0)
-        pen = Pen(mask, (self.ox, self.oy), self.unit, self.ss)
-        pen.mirror, pen.pivot, pen.angle = self.mirror, self.pivot, self.angle
-        pen.shift = self.shift
-        pen.draw = ImageDraw.Draw(mask)
-        draw_fn(pen)
-        return mask
-
-    def shaded(self, shape: Callable[[Pen, Pt, Fill], None], base: RGB, shadow: RGB,
-               light_dx: float) -> None:
-        """Two-tone flat shading: the shape in ``shadow``, its part nearest the light in
-        ``base`` (the shape intersected with itself moved towards the light)."""
-        full = self.mask_of(lambda pen: shape(pen, (0.0, 0.0), 255))
-        box = full.getbbox()
-        if box is None:
-            return
-        full = full.crop(box)
-        moved = self.mask_of(lambda pen: shape(pen, (light_dx * self.mirror, -0.04), 255))
-        self.image.paste(shadow, box, full)
-        self.image.paste(base, box, ImageChops.darker(full, moved.crop(box)))
-
-
-# --- the figure ----------------------------------------------------------------------------
-
-
-def _supersample(hu: float) -> int:
-    return 3 if hu < 90 else 2
+__all__ = [
+    "FigureStyle",
+    "HandPlan",
+    "Piece",
+    "blink_patch",
+    "draw_arms",
+    "draw_body",
+    "draw_face",
+    "draw_fingers",
+    "figure_style",
+    "mouth_patch",
+    "plan_hand",
+    "talk_mouth",
+]
 
 
 def _head_shape(pen: Pen, off: Pt, fill: Fill) -> None:
@@ -344,34 +231,15 @@ def draw_face(pen: Pen, st: FigureStyle, expr: Expression, side: int, mouth: str
     _mouth(pen, st, mouth, fx, side)
 
 
-@dataclass(frozen=True)
-class Piece:
-    image: Image.Image  # RGBA at frame scale
-    x: int
-    y: int
-
-
-def _canvas(box: tuple[float, float, float, float], ss: int) -> tuple[Image.Image, Pt]:
-    x0, y0, x1, y1 = (math.floor(box[0]), math.floor(box[1]), math.ceil(box[2]),
-                      math.ceil(box[3]))
-    img = Image.new("RGBA", ((x1 - x0) * ss, (y1 - y0) * ss), (0, 0, 0, 0))
-    return img, (x0, y0)
-
-
-def _finish(img: Image.Image, origin: Pt, ss: int) -> Piece:
-    out = img.reduce(ss) if ss > 1 else img
-    return Piece(out, int(origin[0]), int(origin[1]))
-
-
 def draw_body(st: FigureStyle, lay: Layout, bottom_y: float, mouth: str | None = None,
               active_sides: tuple[int, ...] = ()) -> Piece:
     """Back hair, torso, neck, head, face and front hair, cut at ``bottom_y`` (frame px)."""
     hu = lay.hu
     hx, hy = lay.head
-    ss = _supersample(hu)
+    ss = supersample(hu)
     top = hy - 1.0 * hu
     box = (hx - 1.75 * hu, top, hx + 1.75 * hu, max(bottom_y, hy + 1.2 * hu))
-    img, (x0, y0) = _canvas(box, ss)
+    img, (x0, y0) = canvas(box, ss)
     pen = Pen(img, ((hx - x0) * ss, (hy - y0) * ss), hu * ss, ss)
     side = lay.side
     expr = lay.spec.expression
@@ -428,7 +296,7 @@ def draw_body(st: FigureStyle, lay: Layout, bottom_y: float, mouth: str | None =
         _front_hair(pen, st, st.hair)
 
     tilted(head)
-    piece = _finish(img, (x0, y0), ss)
+    piece = finish(img, (x0, y0), ss)
     return _body_gradient(piece, hy + 1.1 * hu, 2.6 * hu)
 
 
@@ -455,7 +323,7 @@ def _face_patch(st: FigureStyle, lay: Layout, centre: Pt, rx: float, ry: float,
     """A small opaque patch of face around ``centre`` (head units), for animation."""
     hu = lay.hu
     hx, hy = lay.head
-    ss = _supersample(hu)
+    ss = supersample(hu)
     angle = math.radians(lay.spec.expression.tilt * lay.side * 0.6)
     c, s = math.cos(angle), math.sin(angle)
     dx, dy = centre[0], centre[1] - 0.55
@@ -463,11 +331,11 @@ def _face_patch(st: FigureStyle, lay: Layout, centre: Pt, rx: float, ry: float,
     cy = hy + (0.55 + dx * s + dy * c) * hu
     box = (cx - (rx + 0.03) * hu, cy - (ry + 0.03) * hu, cx + (rx + 0.03) * hu,
            cy + (ry + 0.03) * hu)
-    img, (x0, y0) = _canvas(box, ss)
+    img, (x0, y0) = canvas(box, ss)
     pen = Pen(img, ((hx - x0) * ss, (hy - y0) * ss), hu * ss, ss)
     pen.angle = angle
     paint(pen, lay.side * 0.04)
-    return _finish(img, (x0, y0), ss)
+    return finish(img, (x0, y0), ss)
 
 
 def mouth_patch(st: FigureStyle, lay: Layout, mouth: str) -> Piece:
@@ -492,202 +360,3 @@ def blink_patch(st: FigureStyle, lay: Layout) -> Piece:
             pen.line(ellipse_pts((ex, 0.0), 0.055, 0.05, 20, 160, 10), st.eyes, 0.026)
 
     return _face_patch(st, lay, (fx, 0.035), 0.26, 0.075, paint)
-
-
-def _elbow(shoulder: Pt, wrist: Pt, arm_side: int) -> Pt:
-    """Elbow of a relaxed arm: below the shoulder, pushed out when the hand reaches out,
-    raised when the hand is high, pulled in when the hand crosses the body."""
-    out = (wrist[0] - shoulder[0]) * arm_side
-    up = shoulder[1] - wrist[1]
-    ex = 0.18 + 0.3 * max(0.0, out - 0.9)
-    if out < -0.6:
-        ex -= 0.5 * (-out - 0.6)
-    ey = 1.35 - 0.25 * max(0.0, out - 1.4) - 0.6 * max(0.0, up + 0.5)
-    return (shoulder[0] + arm_side * ex, shoulder[1] + max(0.45, ey))
-
-
-@dataclass(frozen=True)
-class HandPlan:
-    """Where the holding hand grips the product (frame px) and the finger geometry."""
-
-    grip: Pt  # palm centre
-    finger: float  # finger thickness in px
-    band_top: float  # first finger's y in product-local px (upright, scaled product)
-    wide: bool
-
-
-def plan_hand(lay: Layout, product_alpha: Image.Image) -> HandPlan:
-    x0, y0, x1, y1 = lay.product_box
-    pw, ph = x1 - x0, y1 - y0
-    t = max(0.11 * lay.hu, min(0.155 * lay.hu, 0.16 * pw))
-    wide = pw / max(ph, 1) > 1.25
-    if wide:
-        grip = (x0 + pw / 2 - lay.side * 0.3 * pw, y1 - 0.1 * ph)
-        return HandPlan(grip, t, ph - 0.9 * t, True)
-    band_top = ph * 1.0 - 3.7 * t
-    near = x0 if lay.side > 0 else x1
-    grip = (near - lay.side * 0.2 * t, y0 + band_top + 1.75 * t)
-    return HandPlan(grip, t, band_top, False)
-
-
-def _row_extent(alpha: Image.Image, y: float) -> tuple[float, float] | None:
-    row = max(0, min(alpha.height - 1, round(y)))
-    line = alpha.crop((0, row, alpha.width, row + 1)).point(lambda v: 255 if v > 100 else 0)
-    box = line.getbbox()
-    if box is None:
-        return None
-    return float(box[0]), float(box[2])
-
-
-def draw_fingers(st: FigureStyle, lay: Layout, plan: HandPlan, product_alpha: Image.Image,
-                 pad: int) -> Image.Image:
-    """Fingers wrapping the product, drawn in the product's local frame (``pad`` px border)."""
-    w, h = product_alpha.width + 2 * pad, product_alpha.height + 2 * pad
-    ss = _supersample(lay.hu)
-    img = Image.new("RGBA", (w * ss, h * ss), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(img)
-    t = plan.finger
-    side = lay.side
-    outline = st.skin_line
-
-    def capsule(a: Pt, b: Pt, r: float, fill: RGB) -> None:
-        pa = ((a[0] + pad) * ss, (a[1] + pad) * ss)
-        pb = ((b[0] + pad) * ss, (b[1] + pad) * ss)
-        rr = r * ss
-        draw.line([pa, pb], fill=fill, width=max(1, round(2 * rr)))
-        for q in (pa, pb):
-            draw.ellipse((q[0] - rr, q[1] - rr, q[0] + rr, q[1] + rr), fill=fill)
-
-    if plan.wide:
-        bx = product_alpha.width / 2 - side * 0.3 * product_alpha.width
-        by = product_alpha.height - 0.15 * t
-        for i in range(4):
-            x = bx + (i - 1.5) * 0.95 * t
-            capsule((x, by + 0.6 * t), (x, by - 0.55 * t), 0.5 * t + 0.06 * t, outline)
-            capsule((x, by + 0.6 * t), (x, by - 0.55 * t), 0.5 * t, st.skin)
-    else:
-        lengths = (0.62, 0.7, 0.66, 0.55)
-        for i in range(4):
-            y = plan.band_top + (i + 0.5) * 0.92 * t
-            ext = _row_extent(product_alpha, y)
-            if ext is None:
-                continue
-            width = ext[1] - ext[0]
-            near, far = (ext[0], ext[1]) if side > 0 else (ext[1], ext[0])
-            start = near - side * 0.35 * t
-            tip = near + side * max(1.2 * t, lengths[i] * min(width, 4.2 * t))
-            del far
-            r = 0.5 * t
-            capsule((start, y), (tip, y), r + 0.07 * t, outline)
-            capsule((start, y), (tip, y), r, st.skin)
-            # nail hint
-            nx = tip - side * 0.22 * t
-            draw.ellipse(((nx + pad - 0.16 * t) * ss, (y + pad - 0.22 * t) * ss,
-                          (nx + pad + 0.16 * t) * ss, (y + pad + 0.1 * t) * ss),
-                         fill=lighten(st.skin, 0.18))
-        # thumb over the top finger
-        ext = _row_extent(product_alpha, plan.band_top)
-        if ext is not None:
-            near = ext[0] if side > 0 else ext[1]
-            y = plan.band_top
-            a = (near - side * 0.2 * t, y + 0.4 * t)
-            b = (near + side * 0.75 * t, y - 0.75 * t)
-            capsule(a, b, 0.52 * t, outline)
-            capsule(a, b, 0.45 * t, st.skin)
-    return img.reduce(ss) if ss > 1 else img
-
-
-def draw_arms(st: FigureStyle, lay: Layout, hand: HandPlan | None) -> Piece | None:
-    """The active arms (sleeves and hands that are not wrapped around the product)."""
-    hu = lay.hu
-    hx, hy = lay.head
-    side = lay.side
-    spec = lay.spec
-    arms: list[tuple[int, Pt, str]] = []  # (which side, hand target in frame px, hand kind)
-    x0, y0, x1, y1 = lay.product_box
-    ph = y1 - y0
-    near = x0 if side > 0 else x1
-    if spec.placement in ("hand", "hand_high", "hand_face", "chest") and hand is not None:
-        arms.append((side, hand.grip, "palm"))
-    if spec.gesture == "point":
-        target = (near - side * 0.55 * hu, y0 + 0.45 * ph)
-        arms.append((-side if spec.placement != "surface" else side, target, "point"))
-    elif spec.gesture == "present":
-        target = (near - side * 0.45 * hu, y0 + 0.62 * ph)
-        arms.append((side, target, "open"))
-    elif spec.gesture == "cheek":
-        target = (hx - side * 0.45 * hu, hy + 0.3 * hu)
-        arms.append((-side, target, "cheek"))
-    if not arms:
-        return None
-    pts = [(hx - 1.6 * hu, hy + 0.8 * hu), (hx + 1.6 * hu, hy + 3.2 * hu)]
-    pts += [(t[0], t[1]) for _, t, _ in arms]
-    bx0 = min(p[0] for p in pts) - 0.9 * hu
-    by0 = min(p[1] for p in pts) - 0.9 * hu
-    bx1 = max(p[0] for p in pts) + 0.9 * hu
-    by1 = max(p[1] for p in pts) + 0.9 * hu
-    ss = _supersample(hu)
-    img, (ox, oy) = _canvas((bx0, by0, bx1, by1), ss)
-    pen = Pen(img, ((hx - ox) * ss, (hy - oy) * ss), hu * ss, ss)
-
-    def units(p: Pt) -> Pt:
-        return ((p[0] - hx) / hu, (p[1] - hy) / hu)
-
-    for arm_side, target, kind in arms:
-        shoulder = (arm_side * 0.88, 1.28 - SHOULDER_LIFT)
-        centre = units(target)
-        # the wrist sits a little before the hand centre, on the elbow side
-        elbow = _elbow(shoulder, centre, arm_side)
-        dxw, dyw = elbow[0] - centre[0], elbow[1] - centre[1]
-        dl = math.hypot(dxw, dyw) or 1.0
-        wrist = (centre[0] + dxw / dl * 0.2, centre[1] + dyw / dl * 0.2)
-        light = 0.1 * side
-
-        def sleeve(p: Pen, off: Pt, fill: Fill, grow: float = 0.0, s: Pt = shoulder,
-                   e: Pt = elbow, w: Pt = wrist) -> None:
-            p.line([(s[0] + off[0], s[1] + off[1]), (e[0] + off[0], e[1] + off[1])], fill,
-                   0.4 + grow)
-            p.line([(e[0] + off[0], e[1] + off[1]), (w[0] + off[0], w[1] + off[1])], fill,
-                   0.34 + grow)
-
-        sleeve(pen, (0.0, 0.0), st.top_trim, 0.05)
-        pen.shaded(sleeve, st.top, st.top_shadow, light)
-        pen.ellipse(wrist, 0.16, 0.16, st.top_trim)  # cuff
-        _hand(pen, st, kind, wrist, centre, arm_side)
-    return _finish(img, (ox, oy), ss)
-
-
-def _mitten(pen: Pen, st: FigureStyle, base: Pt, direction: float, length: float,
-            width: float) -> None:
-    """A flat-style hand: one rounded shape for the fingers, outlined."""
-    tip = (base[0] + math.cos(direction) * length, base[1] + math.sin(direction) * length)
-    pen.line([base, tip], st.skin_line, width + 0.03)
-    pen.line([base, tip], st.skin, width)
-
-
-def _hand(pen: Pen, st: FigureStyle, kind: str, wrist: Pt, centre: Pt, arm_side: int) -> None:
-    dx, dy = centre[0] - wrist[0], centre[1] - wrist[1]
-    d = math.hypot(dx, dy) or 1.0
-    ux, uy = dx / d, dy / d
-    along = math.atan2(uy, ux)
-    if kind == "palm":  # the rest of the hand is the fingers drawn over the product
-        pen.line([wrist, centre], st.skin, 0.24)
-        pen.ellipse(centre, 0.17, 0.2, st.skin)
-    elif kind == "point":
-        pen.ellipse(centre, 0.17, 0.15, st.skin_line)
-        pen.line([wrist, centre], st.skin, 0.24)
-        pen.ellipse(centre, 0.15, 0.13, st.skin)
-        _mitten(pen, st, centre, along, 0.4, 0.075)
-        thumb = along - math.radians(60) * arm_side
-        _mitten(pen, st, (centre[0] + math.cos(thumb) * 0.04, centre[1] + math.sin(thumb) * 0.04),
-                along - math.radians(20) * arm_side, 0.14, 0.07)
-    elif kind == "open":  # palm up, presenting towards the product
-        pen.line([wrist, centre], st.skin, 0.24)
-        towards = 0.0 if arm_side > 0 else math.pi
-        _mitten(pen, st, centre, towards - math.radians(18) * arm_side, 0.3, 0.17)
-        pen.ellipse(centre, 0.15, 0.12, st.skin)
-        _mitten(pen, st, centre, towards - math.radians(75) * arm_side, 0.2, 0.07)
-    else:  # cheek: fingers resting up along the face
-        pen.line([wrist, centre], st.skin, 0.24)
-        _mitten(pen, st, centre, -math.pi / 2 + math.radians(8) * arm_side, 0.28, 0.2)
-        pen.ellipse(centre, 0.16, 0.15, st.skin)

@@ -145,12 +145,21 @@ _ANGLE_HORIZON = {-1: 0.04, 0: 0.0, 1: -0.05, 2: -0.09}
 _ANGLE_HEAD = {-1: -0.02, 0: 0.0, 1: 0.02, 2: 0.04}
 _ANGLE_DEPTH = {-1: 0.06, 0: 0.11, 1: 0.16, 2: 0.22}
 MIN_PRODUCT_SHARE = 0.085
+FRAME_MARGIN = 0.04  # share of the frame's short side kept free around the (tilted) product
+
+
+def _tilted_half(pw: float, ph: float, degrees: float) -> tuple[float, float]:
+    """Half the width and height of the box around a ``pw`` × ``ph`` box turned ``degrees``."""
+    t = math.radians(degrees)
+    c, s = abs(math.cos(t)), abs(math.sin(t))
+    return (pw * c + ph * s) / 2, (pw * s + ph * c) / 2
 
 
 def plan_layout(spec: ShotSpec, width: int, height: int, product_aspect: float,
                 light_side: int, seed: int) -> Layout:
     """Pixel placements for one keyframe."""
     W, H = float(width), float(height)
+    margin = FRAME_MARGIN * min(W, H)
     portrait = W / H < 0.8
     horizon_r, head_top_r, torso, share, bg_zoom, blur_r = _SHOTS[spec.closeness]
     horizon = (horizon_r + _ANGLE_HORIZON[spec.angle]) * H
@@ -177,7 +186,7 @@ def plan_layout(spec: ShotSpec, width: int, height: int, product_aspect: float,
     if spec.placement == "hand_face" and not spec.product_focus:
         ph_max = min(ph_max, 0.40 * H if portrait else 0.55 * H)
     if spec.placement == "surface":
-        base = min(horizon + 0.55 * (counter_front - horizon), 0.975 * H)
+        base = min(horizon + 0.55 * (counter_front - horizon), H - margin)
         ph_max = min(ph_max, base - 0.06 * H)
     area = max(share, MIN_PRODUCT_SHARE) * W * H
     ph = math.sqrt(area / aspect)
@@ -192,6 +201,19 @@ def plan_layout(spec: ShotSpec, width: int, height: int, product_aspect: float,
 
     side = 1 if light_side >= 0 else -1
     place = spec.placement
+    rng = np.random.default_rng(stable_hash("layout", seed))
+    if place in ("hand", "hand_high"):
+        angle = -side * (5.0 + float(rng.uniform(-1.5, 1.5)))
+    elif place == "hand_face":
+        angle = side * (4.0 + float(rng.uniform(-1.0, 1.0)))
+    else:
+        angle = 0.0
+    # the tilted product, with its margin, must fit in the frame
+    half_w, half_h = _tilted_half(pw, ph, angle)
+    fit = min(1.0, (W / 2 - margin) / half_w, (H / 2 - margin) / half_h)
+    if fit < 1.0:
+        pw, ph = pw * fit, ph * fit
+        half_w, half_h = _tilted_half(pw, ph, angle)
     if place == "hand":
         cy, d = hy + 2.45 * hu, 1.0 * hu + 0.42 * pw
     elif place == "hand_high":
@@ -201,15 +223,15 @@ def plan_layout(spec: ShotSpec, width: int, height: int, product_aspect: float,
     elif place == "chest":
         cy, d = hy + 2.7 * hu, 0.2 * hu
     else:  # surface
-        base = min(horizon + 0.55 * (counter_front - horizon), 0.975 * H)
+        base = min(horizon + 0.55 * (counter_front - horizon), H - margin)
         cy, d = base - ph / 2, 1.3 * hu + 0.5 * pw
     if spec.product_focus:
         d = 0.75 * hu + 0.3 * pw
         if place != "surface":
             cy = max(cy, 0.52 * H)
-    # vertical limits
-    cy = max(cy, 0.035 * H + ph / 2)
-    cy = min(cy, 0.985 * H - ph / 2)
+    # vertical limits: the tilted product keeps its margin (and a little more at the top)
+    cy = max(cy, max(0.035 * H, margin) + half_h)
+    cy = min(cy, H - margin - half_h)
 
     # horizontal: centre the persona + product group, shrink the gap when it is too wide
     reach = 1.25 * hu
@@ -226,21 +248,14 @@ def plan_layout(spec: ShotSpec, width: int, height: int, product_aspect: float,
     if spec.product_focus:
         px = W / 2 + side * 0.06 * W - side * d
     cx = px + side * d
-    # keep the product inside the frame
+    # keep the tilted product and its margin inside the frame (the persona follows)
     shift = 0.0
-    if cx - pw / 2 < 0.03 * W:
-        shift = 0.03 * W - (cx - pw / 2)
-    elif cx + pw / 2 > 0.97 * W:
-        shift = 0.97 * W - (cx + pw / 2)
+    if cx - half_w < margin:
+        shift = margin - (cx - half_w)
+    elif cx + half_w > W - margin:
+        shift = W - margin - (cx + half_w)
     px, cx = px + shift, cx + shift
 
-    rng = np.random.default_rng(stable_hash("layout", seed))
-    if place in ("hand", "hand_high"):
-        angle = -side * (5.0 + float(rng.uniform(-1.5, 1.5)))
-    elif place == "hand_face":
-        angle = side * (4.0 + float(rng.uniform(-1.0, 1.0)))
-    else:
-        angle = 0.0
     depth = 0.8 if place == "surface" else (0.85 if place == "chest" else 1.0)
     return Layout(
         width=width, height=height, spec=spec, horizon=horizon, counter_front=counter_front,

@@ -52,6 +52,7 @@ from ugen.providers.local.scene import (
 HOLD_END = 0.6
 MORPH_END = 0.79
 MAX_MATCH_ZOOM = 1.8  # the most a side is magnified to line its persona up with the other
+MATCH_SLACK = 0.035  # share of the frame a lined-up view may shift past its edge (plane bleed)
 MATCH_TOLERANCE = 3.0  # mean abs difference (0..255) allowed between a rebuild and the PNG
 # Frames are sampled with NEAREST from planes pre-enlarged to SUPERSAMPLE × frame resolution:
 # within a quarter pixel of bilinear quality at a fraction of its cost.
@@ -328,18 +329,21 @@ class Motion:
 
     def _match(self, head: tuple[float, float, float], target: tuple[float, float, float],
                ) -> Sim:
-        """The similarity (magnify ≥ 1, small shifts) that brings ``head`` closest to
-        ``target`` without uncovering the frame."""
+        """The similarity (magnify ≥ 1 about the head, then shift) that brings ``head``
+        closest to ``target`` without uncovering the frame.
+
+        The shift allowed grows smoothly with the magnification (a magnified view has more
+        picture to spare on each side), so the view never jumps from one frame to the next
+        as the magnification crosses a value.
+        """
         W, H = float(self.width), float(self.height)
         k = min(MAX_MATCH_ZOOM, max(1.0, target[2] / max(1e-6, head[2])))
-        if k < 1.02:
-            lim_x, lim_y = 0.035 * W, 0.035 * H
-            return Sim(dx=max(-lim_x, min(lim_x, target[0] - head[0])),
-                       dy=max(-lim_y, min(lim_y, target[1] - head[1])))
-        fx = (target[0] - k * head[0]) / (1 - k)
-        fy = (target[1] - k * head[1]) / (1 - k)
-        return Sim(k=k, fx=max(-0.03 * W, min(1.03 * W, fx)),
-                   fy=max(-0.03 * H, min(1.03 * H, fy)))
+        hx, hy = head[0], head[1]
+        dx = _clamp(target[0] - hx, (W - hx) * (1 - k) - MATCH_SLACK * W,
+                    hx * (k - 1) + MATCH_SLACK * W)
+        dy = _clamp(target[1] - hy, (H - hy) * (1 - k) - MATCH_SLACK * H,
+                    hy * (k - 1) + MATCH_SLACK * H)
+        return Sim(k=k, fx=hx, fy=hy, dx=dx, dy=dy)
 
     def _layered(self, t: float, w: float, index: int) -> Image.Image:
         A, B = self.fast_a, self.fast_b
@@ -437,6 +441,10 @@ def _blend_planes(pa: Plane, pb: Plane, w: float, width: int,
     ca.paste(ra[0].convert("RGBa"), (ra[1] - x0, ra[2] - y0))
     cb.paste(rb[0].convert("RGBa"), (rb[1] - x0, rb[2] - y0))
     return Image.blend(ca, cb, w).convert("RGBA"), x0, y0
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return max(low, min(high, value))
 
 
 def _held(layers: SceneLayers) -> bool:

@@ -1,7 +1,8 @@
-"""The keyframe QA vision model on OpenAI (``gpt-4o-mini`` by default).
+"""The keyframe QA vision model on OpenAI (``UGEN_OPENAI_JUDGE_MODEL``).
 
 Chat Completions with the labelled images as ``image_url`` data URLs and a strict JSON schema
-answer (:class:`~ugen.providers.vision_qa.VisionAssessment`). Plug it into
+answer (:class:`~ugen.providers.vision_qa.VisionAssessment`); ``temperature`` 0 only for the
+models that take it (:mod:`ugen.providers.openai._models`). Plug it into
 :class:`~ugen.providers.vision_qa.VisionKeyframeJudge`. Billing is per token: each call adds
 a :class:`~ugen.providers.base.Usage` under the first image's path.
 """
@@ -20,6 +21,7 @@ from ugen.core.config import Settings
 from ugen.providers.base import PermanentProviderError, Usage, UsageLedger
 from ugen.providers.openai._client import make_client
 from ugen.providers.openai._errors import PROVIDER, translate
+from ugen.providers.openai._models import accepts_temperature
 from ugen.providers.script_schema import image_data_url
 from ugen.providers.vision_qa import FailCategory, VisionAssessment
 
@@ -39,7 +41,7 @@ SCHEMA: dict[str, Any] = {
 class OpenAIVisionModel:
     """A :class:`~ugen.providers.vision_qa.VisionModel` on ``chat.completions``."""
 
-    def __init__(self, *, api_key: SecretStr | None, model: str = "gpt-4o-mini",
+    def __init__(self, *, api_key: SecretStr | None, model: str = "gpt-6-luna",
                  base_url: str = "https://api.openai.com/v1", timeout_s: float = 60.0) -> None:
         self._client = make_client(api_key, base_url)
         self.model = model
@@ -69,7 +71,8 @@ class OpenAIVisionModel:
                          {"role": "user", "content": content}]
         try:
             response = self._client.chat.completions.create(
-                model=self.model, temperature=0, messages=messages,
+                model=self.model, messages=messages,
+                temperature=0 if accepts_temperature(self.model) else openai.omit,
                 response_format={"type": "json_schema", "json_schema": {
                     "name": "qa_verdict", "strict": True, "schema": SCHEMA}},
                 timeout=self.timeout_s)

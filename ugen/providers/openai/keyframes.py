@@ -4,8 +4,10 @@ The anchor shot (index 0) is made from the product image alone and establishes t
 the lighting and the environment; every later shot gets the anchor first and the product
 second, and is told to keep the person, outfit, room and light of the first and the product
 exactly as the second. The model's portrait, landscape or square size is chosen by the
-keyframe's aspect ratio and the result is cover-fitted to the keyframe size. Billing is per
-image: each call adds a :class:`~ugen.providers.base.Usage` under ``out_path``.
+keyframe's aspect ratio and the result is cover-fitted to the keyframe size. ``input_fidelity``
+(``high``: keep the faces and the product as in the references) goes only to the models that
+take it (:mod:`ugen.providers.openai._models`). Billing is per image: each call adds a
+:class:`~ugen.providers.base.Usage` under ``out_path``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from ugen.providers.base import (
 from ugen.providers.keyframe_images import keyframe_prompt, save_keyframe
 from ugen.providers.openai._client import make_client
 from ugen.providers.openai._errors import PROVIDER, translate
+from ugen.providers.openai._models import input_fidelity
 
 ImageSize = Literal["1024x1024", "1536x1024", "1024x1536"]
 Quality = Literal["low", "medium", "high", "auto"]
@@ -61,7 +64,7 @@ def _png(path: Path) -> tuple[str, bytes, str]:
 class OpenAIKeyframeProvider:
     """A :class:`~ugen.providers.base.KeyframeProvider` calling ``images.edit``."""
 
-    def __init__(self, *, api_key: SecretStr | None, model: str = "gpt-image-1",
+    def __init__(self, *, api_key: SecretStr | None, model: str = "gpt-image-2.6-sunburst",
                  base_url: str = "https://api.openai.com/v1", quality: Quality = "high",
                  timeout_s: float = 240.0) -> None:
         self._client = make_client(api_key, base_url)
@@ -86,11 +89,13 @@ class OpenAIKeyframeProvider:
         """
         refs = [request.product_image] if request.anchor is None else [request.anchor,
                                                                        request.product_image]
+        fidelity = input_fidelity(self.model)  # only to models that take the field
         try:
             response = self._client.images.edit(
                 model=self.model, image=[_png(p) for p in refs], prompt=keyframe_prompt(request),
                 size=edit_size(request.width, request.height), quality=self.quality,
-                input_fidelity="high", output_format="png", n=1, timeout=self.timeout_s)
+                input_fidelity=openai.omit if fidelity is None else fidelity,
+                output_format="png", n=1, timeout=self.timeout_s)
         except openai.OpenAIError as err:
             raise translate(err, call="image edit") from err
         b64 = response.data[0].b64_json if response.data else None

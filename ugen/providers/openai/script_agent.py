@@ -28,7 +28,7 @@ from ugen.providers.script_schema import (
 class OpenAIScriptAgent:
     """A :class:`~ugen.providers.base.ScriptAgent` calling ``responses.parse``."""
 
-    def __init__(self, *, api_key: SecretStr | None, model: str = "gpt-4.1",
+    def __init__(self, *, api_key: SecretStr | None, model: str = "gpt-6-luna",
                  base_url: str = "https://api.openai.com/v1", timeout_s: float = 120.0,
                  attempts: int = 3) -> None:
         self._client = make_client(api_key, base_url)

@@ -24,10 +24,13 @@ deterministic segment id the moment Vertex answers, and a re-run returns it; a c
 the instant between Vertex's answer and that write can still submit twice (unconfirmed
 alternatives: none documented).
 
-Unconfirmed points: inline ``video_bytes`` when no ``output_gcs_uri`` is set (code samples
-read it; Vertex's docs do not promise it, and Vertex refuses large videos without a storage
-URI: "Generated video is large, an output storage uri is required"); ``1080p``/``4k`` are
-said to need 8 s.
+Without ``output_gcs_uri`` the video comes back inline (``video_bytes``), which Vertex does
+for 720p and 1080p; a larger video fails the operation with "Generated video is large, an
+output storage uri is required", so a model of a resolution Vertex does not return inline
+(4K, :func:`~ugen.providers.vendor.needs_output_bucket`) is refused before submitting, and
+``prepare`` refuses such a job up front (:func:`~ugen.providers.video_router.
+video_output_problem`). Unconfirmed: ``1080p``/``4k`` are said to need 8 s; the exact inline
+size limit is undocumented.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ from ugen.providers.vendor import (
     VendorVideoModel,
     download,
     external_task_id,
+    needs_output_bucket,
     retry_after_s,
     transport_error,
     video_prompt,
@@ -124,6 +128,11 @@ class VeoVideoProvider:
         if known is not None:
             return known
         model = self._model(request.model_id)
+        if needs_output_bucket(model) and not self.output_gcs_uri:  # before paying for it
+            raise PermanentProviderError(
+                f"veo: {request.model_id} renders at {model.resolution}, which Vertex AI "
+                f"returns only through Cloud Storage: set UGEN_VEO_OUTPUT_GCS_URI",
+                provider=PROVIDER)
         config = self.video_config(request, model)
         operation = _call(lambda: self._client.models.generate_videos(
             model=model.vendor_model, prompt=video_prompt(request, limit=MAX_PROMPT_CHARS),

@@ -1,19 +1,16 @@
-"""What users can do with jobs, shared by the CLI and the HTTP API (no I/O of their own).
-
-Submit (runs ``prepare`` and queues the workflow), retry from a stage, cancel, and read the
-job as users see it.
-"""
+"""Jobs: submit (``prepare`` and queue), retry from a stage, cancel."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from dbos import DBOS, SetWorkflowID
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from ugen.core.config import Settings
-from ugen.core.estimate import Estimate, expected_usage
+from ugen.core.estimate import Estimate
 from ugen.core.schemas import JobOptions
 from ugen.core.types import (
     STAGES,
@@ -23,6 +20,7 @@ from ugen.core.types import (
     stage_index,
 )
 from ugen.pipeline import runtime
+from ugen.pipeline.outputs import PrepareOutput, parse_output
 from ugen.pipeline.prepare import check_product_image, prepare_job
 from ugen.pipeline.queues import JOBS_QUEUE, get_queue
 from ugen.pipeline.state import cancel_job_state
@@ -37,6 +35,25 @@ from ugen.store.models import utcnow
 
 class JobNotFoundError(LookupError):
     pass
+
+
+class _Owned(Protocol):
+    @property
+    def account_id(self) -> str: ...
+
+
+OwnedT = TypeVar("OwnedT", bound=_Owned)
+
+
+def owned(job: OwnedT | None, job_id: str, account_id: str | None = None) -> OwnedT:
+    """The job, if it exists and (with ``account_id``) is that account's.
+
+    Raises:
+        JobNotFoundError: no such job, or another account's (the two are not told apart).
+    """
+    if job is None or (account_id is not None and job.account_id != account_id):
+        raise JobNotFoundError(job_id)
+    return job
 
 
 class JobStateError(Exception):
@@ -137,23 +154,30 @@ def _first_unfinished(stages: list[Any]) -> str | None:
     return None
 
 
-def retry_job(settings: Settings, job_id: str, from_stage: str | None = None) -> dict[str, Any]:
+def retry_job(settings: Settings, job_id: str, from_stage: str | None = None, *,
+              qai_mode: str | None = None, max_retries_keyframe: int | None = None,
+              max_retries_video: int | None = None) -> dict[str, Any]:
     """Start a new run from ``from_stage`` (default: the first unfinished stage).
 
     Stages before it keep their outputs; credits are reserved for ``from_stage`` onward.
+    Keyframes and segments of earlier runs made from the same inputs are reused where they
+    pass QA (nothing is paid for them again). ``qai_mode`` and the ``max_retries_*`` given
+    replace the job's own from this run on (a job that failed QA may be retried with a more
+    lenient mode, or with more attempts).
 
     Raises:
         JobNotFoundError, JobStateError, ledger.InsufficientCreditsError,
-        ValueError (unknown stage).
+        ValueError (unknown stage, or a value a job does not accept).
     """
+    changes = {name: value for name, value in (
+        ("qai_mode", qai_mode), ("max_retries_keyframe", max_retries_keyframe),
+        ("max_retries_video", max_retries_video)) if value is not None}
     if runtime.active_role() is None:
         runtime.start(settings, role="client")
     if from_stage is not None and from_stage not in STAGES:
         raise ValueError(f"unknown from_stage {from_stage!r}; choose one of {', '.join(STAGES)}")
     with session_scope(settings) as s:
-        job = job_store.get_job(s, job_id)
-        if job is None:
-            raise JobNotFoundError(job_id)
+        job = owned(job_store.get_job(s, job_id), job_id)
         if job.status not in ("failed", "stopped", "cancelled"):
             raise JobStateError(f"job is {job.status}; only failed, stopped or cancelled jobs "
                                 "can be retried")
@@ -165,10 +189,19 @@ def retry_job(settings: Settings, job_id: str, from_stage: str | None = None) ->
         if stage_index(start) > stage_index(limit):
             raise JobStateError(f"cannot retry from {start}: {limit} has not completed; "
                                 f"retry from {limit} or an earlier stage")
+        prepared = parse_output(PrepareOutput, job_store.get_stage(s, job_id, "prepare").outputs)
         if start == "prepare":
             store = LocalArtifactStore(settings.artifacts_dir)
-            image = store.path(job_store.get_stage(s, job_id, "prepare").outputs["product_image"])
-            check_product_image(image, settings)
+            check_product_image(store.path(prepared.product_image), settings)
+        params = dict(job.params)
+        if changes:
+            try:
+                JobOptions.model_validate({**params, **changes})
+            except ValidationError as err:
+                raise ValueError("; ".join(
+                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()
+                )) from None
+            params.update(changes)
         cost = Estimate.from_dict(job.estimate)
         amount = cost.from_stage(start)
         run = job.run_number + 1
@@ -177,25 +210,27 @@ def retry_job(settings: Settings, job_id: str, from_stage: str | None = None) ->
         for st in stages:
             if stage_index(st.stage) >= stage_index(start):
                 job_store.set_stage(s, job_id, st.stage, status="pending", error=None,
+                                    error_detail=None,
                                     started_at=None, finished_at=None, outputs={},
                                     credits_used=0)
         if start == "prepare":
             job_store.set_stage(s, job_id, "prepare", status="completed", run_number=run,
                                 started_at=utcnow(), finished_at=utcnow(),
-                                outputs=job_store.get_stage(s, job_id, "prepare").outputs)
+                                outputs=prepared.model_dump(mode="json"))
         job_store.set_job_fields(
             s, job_id, only_if_active=False, status="queued", run_number=run,
             current_stage=start, progress_percent=progress_at_stage_start(start),
             credits_reserved=amount, error_stage=None, error_message=None, finished_at=None,
             cancel_requested=False, final_video=None, thumbnail=None,
-            workflow_id=workflow_id_for(job_id, run),
+            workflow_id=workflow_id_for(job_id, run), params=params,
         )
         job_store.add_event(s, job_id, "job_retried", run_number=run, stage=start,
                             message=f"retry from {start}; {amount} credits reserved",
-                            data={"from_stage": start, "credits_reserved": amount})
+                            data={"from_stage": start, "credits_reserved": amount,
+                                  "changes": changes})
     _enqueue(job_id, run, "agents" if start == "prepare" else start)
     return {"job_id": job_id, "from_stage": start, "run_number": run,
-            "credits_reserved": amount}
+            "credits_reserved": amount, "changes": changes}
 
 
 def cancel_job(settings: Settings, job_id: str) -> bool:
@@ -203,9 +238,7 @@ def cancel_job(settings: Settings, job_id: str) -> bool:
     if runtime.active_role() is None:
         runtime.start(settings, role="client")
     with session_scope(settings) as s:
-        job = job_store.get_job(s, job_id)
-        if job is None:
-            raise JobNotFoundError(job_id)
+        job = owned(job_store.get_job(s, job_id), job_id)
         if job.status in TERMINAL_STATUSES:
             raise JobStateError(f"job is already {job.status}")
         job_store.set_job_fields(s, job_id, cancel_requested=True)
@@ -215,76 +248,7 @@ def cancel_job(settings: Settings, job_id: str) -> bool:
     return cancel_job_state(job_id)
 
 
-def job_view(settings: Settings, job_id: str) -> dict[str, Any]:
-    """The job as users see it: status, stage, progress, stages, credits, outputs, error."""
+def check_owner(settings: Settings, job_id: str, account_id: str) -> None:
+    """Raises: JobNotFoundError: no such job, or another account's (not told apart)."""
     with session_scope(settings) as s:
-        job = job_store.get_job(s, job_id)
-        if job is None:
-            raise JobNotFoundError(job_id)
-        stages = job_store.get_stages(s, job_id)
-        calls = job_store.count_calls(s, job_id)
-        bal = ledger.balance(s, job.account_id)
-    store = LocalArtifactStore(settings.artifacts_dir)
-    return {
-        "job_id": job.id,
-        "status": job.status,
-        "current_stage": job.current_stage,
-        "progress_percent": job.progress_percent,
-        "run_number": job.run_number,
-        "product_name": job.params.get("product_name"),
-        "video_model": job.params.get("video_model"),
-        "created_at": job.created_at.isoformat(),
-        "started_at": job.started_at.isoformat() if job.started_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "stages": [
-            {
-                "stage": st.stage,
-                "status": st.status,
-                "run_number": st.run_number,
-                "started_at": st.started_at.isoformat() if st.started_at else None,
-                "finished_at": st.finished_at.isoformat() if st.finished_at else None,
-                "duration_s": (round((st.finished_at - st.started_at).total_seconds(), 3)
-                               if st.started_at and st.finished_at else None),
-                "outputs": st.outputs,
-                "credits_used": st.credits_used,
-                "error": st.error,
-            }
-            for st in stages
-        ],
-        "estimate": job.estimate,
-        "credits_reserved": job.credits_reserved,
-        "credits_consumed": job.credits_consumed,
-        "available_credits": bal.available_credits,
-        "provider_calls": {f"{c}:{i}": n for (c, i), n in sorted(calls.items())},
-        "final_video_path": str(store.path(job.final_video)) if job.final_video else None,
-        "thumbnail_path": str(store.path(job.thumbnail)) if job.thumbnail else None,
-        "error_stage": job.error_stage,
-        "error_message": job.error_message,
-        "params": job.params,
-    }
-
-
-def job_usage(settings: Settings, job_id: str) -> dict[str, dict[str, Any]]:
-    """Estimated versus actual billable units of a job, per capability.
-
-    Each entry: ``estimated_units`` (None where the plan cannot tell, like voice characters
-    before the script exists), ``units``, ``unit``, ``calls`` and the ``providers`` that
-    served them.
-    """
-    with session_scope(settings) as s:
-        job = job_store.get_job(s, job_id)
-        if job is None:
-            raise JobNotFoundError(job_id)
-        actual = job_store.usage(s, job_id)
-        params = dict(job.params)
-    expected = expected_usage(JobOptions.model_validate(params))
-    rows: dict[str, dict[str, Any]] = {}
-    for capability in sorted({*expected, *actual}):
-        found = actual.get(capability, {})
-        estimated, unit = expected.get(capability, (None, found.get("unit", "call")))
-        if found and found["unit"] != unit:
-            estimated = None  # billed in another unit (a vendor's tokens, not calls)
-        rows[capability] = {"estimated_units": estimated, "units": found.get("units", 0.0),
-                            "unit": found.get("unit", unit), "calls": found.get("calls", 0),
-                            "providers": found.get("providers", [])}
-    return rows
+        owned(job_store.get_job(s, job_id), job_id, account_id)

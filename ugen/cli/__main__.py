@@ -1,0 +1,5 @@
+"""``python -m ugen.cli``."""
+
+from ugen.cli import main
+
+main()
