@@ -11,7 +11,9 @@ through the API, then measures:
   a fixed schedule with latency counted from the scheduled time (``status_p50_ms``,
   ``status_p99_ms``: what clients see at that load);
 - ``POST /api/v1/jobs`` (validate, price, reserve, queue) for ``--creates`` jobs from
-  ``--create-connections`` connections.
+  ``--create-connections`` connections, on SQLite (one writer at a time) and again on a
+  throwaway PostgreSQL database (``--postgres-admin-url``; ``create_p99_ms_postgres``,
+  target at most 100 ms; the phase is skipped, saying so, when no server answers).
 
 The client is a small asyncio HTTP/1.1 keep-alive client in this process (no HTTP library
 between it and the socket), so that on a small machine the client is not what is measured.
@@ -32,6 +34,7 @@ import asyncio
 import importlib.util
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -208,18 +211,21 @@ def _free_port() -> int:
         return port
 
 
-def _env(data_dir: Path) -> dict[str, str]:
+def _env(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("UGEN_")}
     env.update({"UGEN_DATA_DIR": str(data_dir), "UGEN_MAX_CONCURRENT_JOBS": "0",
                 "UGEN_MAX_DAILY_JOBS": "0", "PYTHONPATH": str(ROOT)})
+    if database_url:
+        env["UGEN_DATABASE_URL"] = database_url
     return env
 
 
-def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, workers: int,
+                 database_url: str | None = None) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "uvicorn", "ugen.api.main:create_app", "--factory",
            "--host", HOST, "--port", str(port), "--workers", str(workers),
            "--log-level", "warning", "--no-access-log"]
-    proc = subprocess.Popen(cmd, env=_env(data_dir), start_new_session=True)
+    proc = subprocess.Popen(cmd, env=_env(data_dir, database_url), start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -244,9 +250,10 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
-def setup_data(data_dir: Path) -> str:
+def setup_data(data_dir: Path, database_url: str | None = None) -> str:
     """Migrate the database and create the account; return its API key."""
-    os.environ.update(_env(data_dir))
+    os.environ.pop("UGEN_DATABASE_URL", None)
+    os.environ.update(_env(data_dir, database_url))
     from ugen.core.config import get_settings
     from ugen.store.api_keys import create_account
     from ugen.store.db import dispose_engines, migrate
@@ -302,6 +309,34 @@ def _row(name: str, run: Run) -> str:
             f"{run.cpu_ms(run.client_cpu_s):>12}")
 
 
+def _postgres_creates(args: argparse.Namespace, tmp: Path) -> tuple[Run | None, str]:
+    """``POST /api/v1/jobs`` as on SQLite, on a throwaway PostgreSQL database."""
+    from benchmarks._postgres import NoPostgres, temporary_database
+    from ugen.store.db import dispose_engines
+
+    try:
+        with temporary_database(args.postgres_admin_url) as url:
+            data_dir = tmp / "data"
+            key = setup_data(data_dir, url)
+            port = _free_port()
+            server = start_server(data_dir, port, args.workers, url)
+            try:
+                upload, _ = upload_and_create(port, key, product_image(tmp / "p.png"))
+                body = json.dumps({**JOB, "product_image_url": upload}).encode()
+                warm = [_request("POST", "/api/v1/jobs", key, body)
+                        for _ in range(args.create_connections * 2)]
+                asyncio.run(measure_all(port, server.pid, warm, args.create_connections))
+                creates = [_request("POST", "/api/v1/jobs", key, body)
+                           for _ in range(args.creates)]
+                return asyncio.run(measure_all(port, server.pid, creates,
+                                               args.create_connections)), ""
+            finally:
+                stop_server(server)
+                dispose_engines()
+    except NoPostgres as err:
+        return None, str(err)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
@@ -310,6 +345,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--creates", type=int, default=200)
     parser.add_argument("--create-connections", type=int, default=10)
+    parser.add_argument("--postgres-admin-url",
+                        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+                        help="where the throwaway database for the PostgreSQL phase is made")
     parser.add_argument("--rate", type=float, default=1000.0,
                         help="offered status requests/s for the latency phase")
     args = parser.parse_args()
@@ -335,6 +373,10 @@ def main() -> None:
         finally:
             stop_server(server)
 
+    postgres, postgres_note = _postgres_creates(args, Path(tmp_root := tempfile.mkdtemp(
+        prefix="ugen-api-load-pg-")))
+    shutil.rmtree(tmp_root, ignore_errors=True)
+
     stack = ("httptools, uvloop" if importlib.util.find_spec("httptools")
              and importlib.util.find_spec("uvloop") else "h11, asyncio")
     print(f"API load: uvicorn --workers {args.workers} ({stack}), SQLite, no pipeline "
@@ -345,6 +387,10 @@ def main() -> None:
     print(_row(f"GET job x{args.connections}", status))
     print(_row(f"GET @{args.rate:g}/s", paced))
     print(_row(f"POST job x{args.create_connections}", create))
+    if postgres is not None:
+        print(_row(f"POST x{args.create_connections} PG", postgres))
+    else:
+        print(f"POST on PostgreSQL: skipped, {postgres_note}")
     figures = {
         "status_rps": status.rps, "status_p50_ms": paced.percentile_ms(50),
         "status_p99_ms": paced.percentile_ms(99), "status_rate": args.rate,
@@ -355,6 +401,11 @@ def main() -> None:
         "create_rps": create.rps, "create_p50_ms": create.percentile_ms(50),
         "create_p99_ms": create.percentile_ms(99), "create_requests": len(create.latencies),
         "create_errors": sum(n for s, n in create.statuses.items() if s >= 400),
+        "create_p50_ms_postgres": postgres.percentile_ms(50) if postgres else None,
+        "create_p99_ms_postgres": postgres.percentile_ms(99) if postgres else None,
+        "create_rps_postgres": postgres.rps if postgres else None,
+        "create_errors_postgres": sum(n for s, n in postgres.statuses.items() if s >= 400)
+        if postgres else None,
         "workers": args.workers, "connections": args.connections,
         "create_connections": args.create_connections, "seconds": args.seconds,
         "cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),

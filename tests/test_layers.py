@@ -24,7 +24,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("media", "net", "store"),
     ("qa",),
     ("providers",),
-    ("captions", "webhooks"),
+    ("captions", "webhooks", "social"),
     ("pipeline",),
     ("views",),
     ("service",),

@@ -152,6 +152,7 @@ class Fuzz:
     job_id: str
     ended_job_id: str
     """A cancelled job, used only for the events stream (which ends once a job has ended)."""
+    template_id: str = ""
 
     def job_for(self, path: str) -> str:
         return self.ended_job_id if path.endswith("/events") else self.job_id
@@ -160,6 +161,8 @@ class Fuzz:
         """Point a generated case at a real upload and job."""
         if "job_id" in (case.path_parameters or {}):
             case.path_parameters["job_id"] = self.job_for(case.operation.path)
+        if "template_id" in (case.path_parameters or {}):
+            case.path_parameters["template_id"] = self.template_id
         if isinstance(case.body, dict) and "product_image_url" in case.body:
             case.body["product_image_url"] = self.upload_url
 
@@ -169,6 +172,8 @@ class Fuzz:
             return {**SMALL_JOB, "product_image_url": self.upload_url}
         if path.endswith("/webhook"):
             return {"webhook_url": "https://127.0.0.1/h"}
+        if path.endswith("/templates"):
+            return {"name": "fuzzed", "config": {}}
         return {}
 
     def send(self, method: str, path: str, *, path_params: dict[str, Any],
@@ -223,9 +228,13 @@ def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzz]:
             ended = _make_job(client, key, url)
             r = client.post(f"/api/v1/jobs/{ended}/cancel", headers=headers(key))
             assert r.status_code == 200, r.text
+            r = client.post("/api/v1/templates", headers=headers(key),
+                            json={"name": "fuzz", "config": {"segment_count": 2}})
+            assert r.status_code == 201, r.text
             schema = schemathesis.openapi.from_asgi("/openapi.json", app)
             try:
-                yield Fuzz(schema, app.openapi(), client, key, url, job_id, ended)
+                yield Fuzz(schema, app.openapi(), client, key, url, job_id, ended,
+                           r.json()["id"])
             finally:
                 asgi.shutdown_lifespans()
 
@@ -299,8 +308,10 @@ def test_hostile_values_never_answer_5xx(fuzz: Fuzz, method: str, path: str) -> 
     if not targets:
         pytest.skip("the operation takes no parameters and no JSON body")
     path_params = {p: fuzz.job_for(path) if p == "job_id" else "final.mp4" if p == "name"
-                   else "generation" if p == "stage"
-                   else "kling3_std" for p in ("job_id", "name", "model_id", "stage")
+                   else "generation" if p == "stage" else "youtube" if p == "platform"
+                   else fuzz.template_id if p == "template_id"
+                   else "kling3_std" for p in ("job_id", "name", "model_id", "stage",
+                                               "platform", "template_id")
                    if f"{{{p}}}" in path}
     query = {"expires": "1", "signature": "0" * 64} if "/files/" in path else {}
     failures = []

@@ -3,6 +3,7 @@ join_audio, render_plan): timing, normalisation, boundary duplicates, segment en
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -188,15 +189,19 @@ def test_plan_concat_segment_ends_read_earlier_give_the_same_plan(
         ends.save(tmp_path / f"{i}.npz", source=seg)
         loaded.append(SegmentEnds.load(tmp_path / f"{i}.npz", source=seg, size=size))
     reads: list[Path] = []
-    real = concat_module.read_gray_frames
+    probes: list[Path] = []
+    real, real_probe = concat_module.read_gray_frames, concat_module.probe
     monkeypatch.setattr(concat_module, "read_gray_frames",
                         lambda path, **kw: reads.append(path) or real(path, **kw))
+    monkeypatch.setattr(concat_module, "probe",
+                        lambda path, **kw: probes.append(path) or real_probe(path, **kw))
     warm = plan_concat([a, b], width=W, height=H, fps=FPS, ends=loaded)
     assert warm == cold and warm.dropped_boundary_frames == (copies,)
-    assert reads == []
-    # Only the segment without ends of its own is read (its head: it is the second).
+    assert reads == [] and probes == []  # the probes kept with the ends serve the plan
+    # Only the segment without ends of its own is read (its head: it is the second), and
+    # probed.
     plan_concat([a, b], width=W, height=H, fps=FPS, ends=[loaded[0], None])
-    assert reads == [b]
+    assert reads == [b] and probes == [b]
 
 
 def test_segment_ends_load_refuses_other_content_size_and_damage(
@@ -208,6 +213,11 @@ def test_segment_ends_load_refuses_other_content_size_and_damage(
     saved = tmp_path / "a.npz"
     read_segment_ends(0, a, width=W, height=H).save(saved, source=a)
     assert SegmentEnds.load(saved, source=a, size=size) is not None
+    moved = tmp_path / "moved.mp4"  # the same content elsewhere: its probe names it there
+    moved.write_bytes(a.read_bytes())
+    kept = SegmentEnds.load(saved, source=moved, size=size)
+    assert kept is not None and kept.info is not None
+    assert kept.info == replace(probe(a), path=moved)
     assert SegmentEnds.load(saved, source=other, size=size) is None  # another segment now
     assert SegmentEnds.load(saved, source=a, size=analysis_size(W, 2 * H)) is None
     assert SegmentEnds.load(tmp_path / "missing.npz", source=a, size=size) is None

@@ -16,7 +16,12 @@ from ugen.media.concat import ConcatPlan, SegmentPlan, concat_list, plan_concat,
 from ugen.media.encode import BT709_TAGS
 from ugen.media.feed import encode_fed
 from ugen.media.probe import probe
-from ugen.media.render import build_plan_render_args, build_stream_render_args, render_plan
+from ugen.media.render import (
+    build_plan_render_args,
+    build_stream_render_args,
+    helper_threads,
+    render_plan,
+)
 from ugen.media.runner import ffmpeg_argv, run_capture, run_ffmpeg
 
 W, H, FPS = 96, 170, 30
@@ -109,6 +114,20 @@ def test_build_stream_render_args_one_process_reads_the_list() -> None:
     crossfaded = _plan(_seg(), _seg(blend_frames=4))
     assert build_stream_render_args(crossfaded, Path("l"), Path("m"), Path("o"),
                                      preset="veryfast", crf=20) is None
+
+
+def test_build_stream_render_args_decoder_and_filters_single_threaded_on_few_cores() -> None:
+    """On two cores the encoder keeps both busy: the decoder (an input option, so before the
+    list) and the filters get one thread each, the encoder keeps its own count."""
+    assert (helper_threads(1), helper_threads(2), helper_threads(4)) == (1, 1, 0)
+    plan = _plan(_seg(), _seg())
+    args = build_stream_render_args(plan, Path("list.txt"), Path("mix.wav"), Path("o.mp4"),
+                                    preset="veryfast", crf=20, threads=3, decode_threads=1)
+    assert args is not None
+    assert args[:10] == ["-filter_complex_threads", "1", "-threads", "1", "-f", "concat",
+                         "-safe", "0", "-i", "list.txt"]
+    assert args[args.index("libx264"):].count("-threads") == 1
+    assert args[args.index("-threads", 4) + 1] == "3"
 
 
 @pytest.mark.parametrize("tagged", [True, False])

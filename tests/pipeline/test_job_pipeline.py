@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from pathlib import Path
 
+import c2pa
 from sqlalchemy import select
 
 from tests.core.test_credits import assert_ledger_balances
@@ -17,7 +19,7 @@ from ugen.core.types import STAGES
 from ugen.media.boundary import SegmentEnds, analysis_size
 from ugen.media.loudness import measure_loudness
 from ugen.media.probe import probe
-from ugen.pipeline.outputs import AudioOutput, ConcatOutput, GenerationOutput
+from ugen.pipeline.outputs import AudioOutput, CompleteOutput, ConcatOutput, GenerationOutput
 from ugen.pipeline.worker import start_worker
 from ugen.providers import registry
 from ugen.providers.base import PermanentProviderError
@@ -45,6 +47,22 @@ def test_run_job_completes_with_verified_mp4(settings: Settings, product_image: 
     assert abs(concat.duration_s - (6.0 - sum(concat.plan.dropped_boundary_frames) * frame)) \
         <= frame + 1e-3
     assert info.video.frames == concat.plan.frame_count
+    # The stored video carries Content Credentials: a trained algorithm and U-Gen made it,
+    # signed with this installation's certificate (valid, its signer untrusted by readers).
+    with c2pa.Reader(final) as reader:
+        store = json.loads(reader.json())
+    manifest = store["manifests"][store["active_manifest"]]
+    actions = next(a for a in manifest["assertions"] if a["label"].startswith("c2pa.actions"))
+    created = actions["data"]["actions"][0]
+    assert (created["action"], created["digitalSourceType"]) == (
+        "c2pa.created", "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia")
+    assert manifest["claim_generator_info"][0]["name"] == "U-Gen"
+    assert store["validation_state"] == "Valid"
+    assert [f["code"] for f in store["validation_results"]["activeManifest"]["failure"]] \
+        == ["signingCredential.untrusted"]
+    credentials = output(settings, job_id, CompleteOutput).content_credentials
+    assert credentials is not None and credentials.manifest == store["active_manifest"]
+    assert credentials.signed_with == "installation" and credentials.untrusted_signer
     # Each accepted segment's joined frames were read in generation, for concat: the first
     # segment's tail, the last one's head.
     segments = output(settings, job_id, GenerationOutput).segments

@@ -14,6 +14,7 @@ from ugen.pipeline.outputs import (
     AgentsOutput,
     AudioOutput,
     CaptionsOutput,
+    CompleteOutput,
     ConcatOutput,
     GenerationOutput,
     InitOutput,
@@ -116,3 +117,12 @@ def test_old_output_with_nothing_readable_is_refused_clearly() -> None:
         assert "lossless intermediate" in str(err)
     else:  # pragma: no cover - the assertion below reports it
         raise AssertionError("an unreadable old concat output was accepted")
+
+
+def test_complete_output_stored_before_signing_reads_without_credentials() -> None:
+    old = {"final_video": "j/final.mp4", "thumbnail": "j/poster.jpg", "duration_s": 6.0,
+           "size_bytes": 1000}
+    for stored in (old, {**old, "output_version": 2}):
+        complete = parse_output(CompleteOutput, stored)
+        assert complete.final_video == "j/final.mp4"
+        assert complete.content_credentials is None

@@ -4,6 +4,7 @@ what the voice track carries, still inside each line's segment."""
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import wave
 from pathlib import Path
 from typing import Any
@@ -30,14 +31,20 @@ from ugen.store.models import JobEvent
 
 class _QuietChanger:
     """Replaces the speech with a copy of itself ``gain`` times as loud (same length; 0 gives
-    silence), and logs each call."""
+    silence), and logs each call with a copy of what it was sent, kept under ``received``
+    (the stage's own work files are gone once it completes, as a vendor's upload would be
+    gone from the sender)."""
 
-    def __init__(self, gain: float) -> None:
+    def __init__(self, gain: float, received: Path) -> None:
         self.gain = gain
+        self.received = received
         self.calls: list[tuple[Path, str]] = []
 
     def convert(self, source: Path, *, voice: Voice, out_path: Path) -> Path:
-        self.calls.append((source, voice.id))
+        kept = self.received / f"{len(self.calls):02d}" / source.name
+        kept.parent.mkdir(parents=True)
+        shutil.copyfile(source, kept)
+        self.calls.append((kept, voice.id))
         with wave.open(str(source), "rb") as src:
             params = src.getparams()
             frames = np.frombuffer(src.readframes(params.nframes), "<i2")
@@ -74,9 +81,9 @@ def _with_changer(settings: Settings, changer: _QuietChanger) -> ProviderSet:
 
 
 def test_speech_converter_receives_each_segments_speech_and_feeds_the_voice_track(
-    fast: Settings, product_image: Path
+    fast: Settings, product_image: Path, tmp_path: Path
 ) -> None:
-    changer = _QuietChanger(0.1)
+    changer = _QuietChanger(0.1, tmp_path / "received")
     view = _run_to_audio(fast, product_image, providers=_with_changer(fast, changer),
                          persona_id="zara")
     concat = output(fast, view["job_id"], ConcatOutput)
@@ -99,11 +106,11 @@ def test_speech_converter_receives_each_segments_speech_and_feeds_the_voice_trac
 
 
 def test_conversion_without_speech_falls_back_to_the_spoken_line(
-    fast: Settings, product_image: Path
+    fast: Settings, product_image: Path, tmp_path: Path
 ) -> None:
     """A conversion that comes back silent (the sound was not speech) gets the line spoken
     by the voice provider, converted in turn, with a warning on the job."""
-    changer = _QuietChanger(0.0)
+    changer = _QuietChanger(0.0, tmp_path / "received")
     view = _run_to_audio(fast, product_image, providers=_with_changer(fast, changer),
                          persona_id="zara")
     sources = output(fast, view["job_id"], AudioOutput).speech_sources

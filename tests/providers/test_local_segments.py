@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import wave
 from dataclasses import replace
@@ -110,7 +111,9 @@ def test_segment_frames_endpoints_motion_and_voice(keyframes: tuple[Path, Path],
     task = prov.submit(_request(first, last, out))
     assert not out.exists()  # submit only records the task
     result = prov.poll(task)
-    assert result.state == "succeeded" and result.output == out and out.exists()
+    assert result.state == "succeeded" and result.output is not None
+    out = result.output  # rendered where the provider keeps the task, as a vendor would
+    assert out == tmp_path / "tasks" / task / "segment.mp4" and out.exists()
     assert voice.calls == 1
 
     info = probe(out, count_frames=True)
@@ -157,6 +160,26 @@ def test_submit_is_idempotent_and_unknown_ids_fail(keyframes: tuple[Path, Path],
     assert not (tmp_path / "odd.mp4").exists()
 
 
+def test_poll_task_from_another_machine_after_submitter_lost_its_disk(
+        keyframes: tuple[Path, Path], tmp_path: Path) -> None:
+    # The submitter's keyframes go with its disk; the task keeps copies, so another worker
+    # (another provider on the same task folder) still gets the segment, rendered once.
+    submitter = tmp_path / "worker-a"
+    submitter.mkdir()
+    first, last = (submitter / "a.png", submitter / "b.png")
+    Image.fromarray(_picture(keyframes[0]).astype(np.uint8)).save(first)
+    Image.fromarray(_picture(keyframes[1]).astype(np.uint8)).save(last)
+    request = _request(first, last, submitter / "seg.mp4", sound=False, duration=1.0)
+    task = LocalVideoProvider(SineVoice(), tmp_path / "vendor").submit(request)
+    shutil.rmtree(submitter)
+    result = LocalVideoProvider(SineVoice(), tmp_path / "vendor").poll(task)
+    assert result.state == "succeeded" and result.output is not None, result.error
+    assert result.output.is_relative_to(tmp_path / "vendor") and not submitter.exists()
+    frames = _frames(result.output)
+    assert len(frames) == round(1.0 * FPS)
+    assert np.abs(frames[-1] - _picture(keyframes[1])).mean() < 4.0
+
+
 def test_silent_segment_from_foreign_pictures(keyframes: tuple[Path, Path],
                                              tmp_path: Path) -> None:
     # pictures without sidecars: plain zoom + crossfade, still exact at both ends
@@ -168,7 +191,8 @@ def test_silent_segment_from_foreign_pictures(keyframes: tuple[Path, Path],
     out = tmp_path / "silent.mp4"
     assert not build_motion(_request(first, last, out), 18, None).layered
     result = prov.poll(prov.submit(_request(first, last, out, sound=False, duration=1.5)))
-    assert result.state == "succeeded"
+    assert result.state == "succeeded" and result.output is not None
+    out = result.output
     assert voice.calls == 0
     info = probe(out, count_frames=True)
     assert info.video is not None and info.video.frames == round(1.5 * FPS)

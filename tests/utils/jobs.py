@@ -11,7 +11,7 @@ from ugen.core.config import Settings
 from ugen.core.schemas import JobOptions
 from ugen.core.types import TERMINAL_STATUSES
 from ugen.pipeline.outputs import OutputT
-from ugen.store.artifacts import ArtifactKey, LocalArtifactStore
+from ugen.store.artifacts import ArtifactKey, artifact_store
 
 # The smallest real job: Kling allows 3 s segments.
 SMALL = {"video_model": "kling3_std", "segment_duration": 3, "segment_count": 2}
@@ -56,4 +56,4 @@ def output(settings: Settings, job_id: str, model: type[OutputT]) -> OutputT:
 
 
 def path_of(settings: Settings, key: str) -> Path:
-    return LocalArtifactStore(settings.artifacts_dir).path(ArtifactKey(key))
+    return artifact_store(settings).path(ArtifactKey(key))

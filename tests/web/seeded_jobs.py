@@ -30,6 +30,7 @@ from ugen.pipeline.outputs import (
     CaptionsOutput,
     CompleteOutput,
     ConcatOutput,
+    ContentCredentials,
     GenerationOutput,
     ImageInfo,
     InitOutput,
@@ -60,6 +61,8 @@ class SeededJob:
     options: JobOptions
     outputs: dict[StageName, StageOutput]
 
+
+TRAINED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 
 def _verdict(score: float, *, categories: tuple[str, ...] = (),
              reasons: tuple[str, ...] = ()) -> QaVerdict:
@@ -131,8 +134,13 @@ def _outputs(job_id: str, options: JobOptions, t0: datetime) -> dict[StageName, 
                              words=words, mix_loudness=Loudness(-14.1, -1.4, 5.2)),
         "captions": CaptionsOutput(subtitles=key("captions/captions.ass"), language="en",
                                    alignment="pocketsphinx", words=words),
-        "complete": CompleteOutput(final_video=key("final.mp4"), thumbnail=key("poster.jpg"),
-                                   duration_s=duration, size_bytes=4_200_000),
+        "complete": CompleteOutput(
+            final_video=key("final.mp4"), thumbnail=key("poster.jpg"), duration_s=duration,
+            size_bytes=4_200_000, content_credentials=ContentCredentials(
+                manifest="urn:c2pa:seeded", claim_generator="U-Gen/0.1.0",
+                digital_source_type=TRAINED, signer="U-Gen installation",
+                signed_with="installation",
+                validation_state="Valid", untrusted_signer=True)),
     }
 
 

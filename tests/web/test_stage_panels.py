@@ -123,6 +123,8 @@ def test_completed_job_shows_what_every_stage_made(app_settings: Settings,
     assert 'id="final-video"' in complete and 'preload="none"' in complete
     assert "final.mp4" in complete and "poster.jpg" in complete and "Download MP4" in complete
     assert "No webhook delivery is recorded for this job" in complete
+    assert ("C2PA: made by a trained algorithm (U-Gen/0.1.0), signed with this installation&#39;s"
+            " own certificate, which readers show as untrusted") in complete
 
     for url in media_urls(text):  # every medium is a valid signed URL
         parts = urlsplit(url)

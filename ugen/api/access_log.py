@@ -20,8 +20,9 @@ REDACTED = "REDACTED"
 SECRET_PARAMS = ("signature", "sig", "token", "access_token", "refresh_token", "id_token",
                  "api_key", "apikey", "api-key", "key", "secret", "password",
                  "client_secret", "x-amz-signature", "x-amz-credential", "x-goog-signature",
-                 "x-goog-credential")
-"""Query parameters whose values are never logged (compared without case)."""
+                 "x-goog-credential", "code", "state", "code_verifier")
+"""Query parameters whose values are never logged (compared without case); ``code`` and
+``state`` are the OAuth callback's authorization code and connect attempt."""
 
 _PARAM = re.compile(r"(?i)(?<=[?&;])(" + "|".join(re.escape(p) for p in SECRET_PARAMS)
                     + r")=[^&;#\s]*")

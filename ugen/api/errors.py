@@ -26,6 +26,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ugen import service
+from ugen.api.social_errors import ERRORS as SOCIAL_ERRORS
+from ugen.api.social_errors import social_answer
 from ugen.pipeline.prepare import JobValidationError
 from ugen.store import ledger
 from ugen.store.limits import JobLimitError
@@ -143,6 +145,9 @@ def _as_api_error(exc: Exception) -> ApiError:
                         {"limit": exc.limit, "max": exc.maximum, "current": exc.current,
                          "retry_after": exc.retry_after_s},
                         headers={"Retry-After": str(exc.retry_after_s)})
+    social = social_answer(exc)
+    if social is not None:
+        return ApiError(*social)
     if isinstance(exc, StarletteHTTPException):
         return ApiError(exc.status_code, _CODES.get(exc.status_code, "ERROR"), str(exc.detail),
                         headers=dict(exc.headers) if exc.headers else None)
@@ -165,6 +170,8 @@ async def handle_error(request: Request, exc: Exception) -> JSONResponse:
 
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    for social_error in SOCIAL_ERRORS:
+        app.add_exception_handler(social_error, handle_error)
     for exc_type in (ApiError, StarletteHTTPException, JobValidationError,
                      service.JobNotFoundError, service.JobStateError,
                      service.IdempotencyConflictError, ledger.InsufficientCreditsError,

@@ -22,7 +22,7 @@ from ugen.api.errors import register_error_handlers
 from ugen.api.fast_status import JobStatusFastPath
 from ugen.api.guard import BodyLimit, BodyLimits, RequestGuard
 from ugen.api.job_views import JobStatuses
-from ugen.api.routes import api_router, tenants
+from ugen.api.routes import api_router, ops, posts, social, templates, tenants
 from ugen.core.config import Settings, get_settings
 from ugen.pipeline import runtime
 from ugen.store.db import migrate
@@ -115,4 +115,10 @@ def create_app(settings: Settings | None = None, *, runtime_role: Runtime | None
                                                         upload_paths))
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(tenants.router, prefix=API_PREFIX)
+    app.include_router(templates.router, prefix=API_PREFIX)
+    app.include_router(social.router, prefix=API_PREFIX)
+    app.include_router(posts.router, prefix=API_PREFIX)
+    # Probes and metrics at the root, where load balancers and Prometheus look for them.
+    app.state.metrics_registry = ops.install(settings)
+    app.include_router(ops.router)
     return app

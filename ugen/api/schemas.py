@@ -7,12 +7,13 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ugen.core.schemas import ONE_LINE, JobOptions
 from ugen.core.types import QaiMode, StageName
 from ugen.net.addresses import UnsafeUrlError, split_url
 from ugen.service.account import LedgerLine
+from ugen.service.templates import qai_mode_of
 from ugen.views import (
     CostComponentPublic,
     EstimatePublic,
@@ -70,6 +71,10 @@ class UploadPublic(BaseModel):
 
 # --- jobs ------------------------------------------------------------------------------------
 
+_NOT_OPTIONS = frozenset({"product_image_url", "template_id", "qai_enabled"})
+"""Fields of the create-job body that are not the job's options."""
+
+
 class JobCreate(JobOptions):
     """The create-job body: the job's options and the product image."""
 
@@ -78,6 +83,34 @@ class JobCreate(JobOptions):
         description="`url` of an upload from `POST /api/v1/uploads/product-image`, or an "
                     "http(s) URL of a JPEG, PNG, WebP or GIF image on a public host, fetched "
                     "when the job is created.")
+
+    template_id: Annotated[str, Field(max_length=64), ONE_LINE] | None = Field(
+        None, description="A template of the account (`GET /templates`): its config is "
+                          "taken for every field this body does not set.")
+    qai_enabled: bool | None = Field(
+        None, description="Documented alternative to `qai_mode`: true is `standard`, false "
+                          "`lenient`; `qai_mode` wins when both are given.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _qai_enabled(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("qai_enabled"), bool):
+            data = dict(data)
+            enabled = data.pop("qai_enabled")
+            if data.get("qai_mode") is None:
+                data["qai_mode"] = qai_mode_of(enabled)
+        return data
+
+    @model_validator(mode="after")
+    def _fits_model(self) -> JobCreate:
+        # With a template, the options are checked once merged with its config.
+        if self.template_id is None:
+            JobOptions._fits_model(self)  # type: ignore[operator]  # the parent check
+        return self
+
+    def own_fields(self) -> dict[str, Any]:
+        """The job options this body set itself (they win over a template's config)."""
+        return self.model_dump(include=self.model_fields_set - _NOT_OPTIONS)
 
     @field_validator("product_image_url")
     @classmethod
@@ -94,11 +127,13 @@ class JobCreate(JobOptions):
         return value
 
     def to_options(self) -> JobOptions:
-        return JobOptions.model_validate(self.model_dump(exclude={"product_image_url"}))
+        return JobOptions.model_validate(self.model_dump(exclude=set(_NOT_OPTIONS)))
 
     def request_hash(self) -> str:
         """sha256 of the normalised body, without the idempotency key itself."""
-        body = self.model_dump(mode="json", exclude={"idempotency_key"})
+        body = self.model_dump(mode="json", exclude={"idempotency_key", "qai_enabled"})
+        if body["template_id"] is None:  # the hash of a body without one is unchanged
+            del body["template_id"]
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 

@@ -1,7 +1,7 @@
 """The ``ugen`` command line: a thin layer over ``ugen.service`` (Typer + Rich).
 
 Commands live by subject in :mod:`~ugen.cli.jobs`, :mod:`~ugen.cli.catalog` and
-:mod:`~ugen.cli.admin`; importing them registers them on :data:`app`.
+:mod:`~ugen.cli.admin` and :mod:`~ugen.cli.templates`; importing them registers them on :data:`app`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sys
 from ugen.cli import jobs  # noqa: F401
 from ugen.cli import catalog  # noqa: F401
 from ugen.cli import admin  # noqa: F401
+from ugen.cli import templates  # noqa: F401
 from ugen.cli._app import app
 # isort: on
 

@@ -29,8 +29,10 @@ def _setup(ctx: typer.Context, verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Also show the log (DBOS, libraries) on the terminal.")] = False,
            ) -> None:
     """Log records go to the data dir's logs/ugen.log; the terminal gets one clear line."""
-    path = logs.configure(get_settings().data_dir,
-                          to_terminal=verbose or ctx.invoked_subcommand in _SERVICES)
+    settings = get_settings()
+    path = logs.configure(settings.data_dir,
+                          to_terminal=verbose or ctx.invoked_subcommand in _SERVICES,
+                          fmt=settings.log_format)
     ctx.obj = path
     ctx.call_on_close(logs.unconfigure)
 
@@ -59,8 +61,13 @@ def job_options(**fields: Any) -> JobOptions:
     try:
         return JobOptions.model_validate(clean)
     except ValidationError as err:
-        for e in err.errors():
-            where = ".".join(str(p) for p in e["loc"]) or "options"
-            msg = str(e["msg"]).removeprefix("Value error, ")
-            err_console.print(f"[bold red]invalid {where}:[/] {msg}")
-        raise typer.Exit(2) from None
+        invalid(err)
+
+
+def invalid(err: ValidationError) -> NoReturn:
+    """Print each field's problem and exit 2."""
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "options"
+        msg = str(e["msg"]).removeprefix("Value error, ")
+        err_console.print(f"[bold red]invalid {where}:[/] {msg}")
+    raise typer.Exit(2) from None

@@ -1,4 +1,5 @@
-"""Serving the API and dashboard, and the ``admin`` commands of accounts, keys and credits."""
+"""Serving the API and dashboard, and the ``admin`` commands of accounts, keys, credits and
+storage (``gc``)."""
 
 from __future__ import annotations
 
@@ -33,10 +34,12 @@ def serve(
     console.print(f"Sign in as {settings.default_account} (one-time link, valid "
                   f"{settings.login_link_ttl_s // 60} min): [bold]{sign_in_url(base, token)}[/]",
                   soft_wrap=True)
-    uvicorn.run(api, host=host, port=port)
+    # uvicorn's own records (start-up, access lines) go through U-Gen's handlers like every
+    # other: the log file and stderr, as JSON lines with UGEN_LOG_FORMAT=json, redacted.
+    uvicorn.run(api, host=host, port=port, log_config=None)
 
 
-admin = typer.Typer(help="Accounts, API keys and credits of the HTTP API.", no_args_is_help=True)
+admin = typer.Typer(help="Accounts, API keys and credits of the HTTP API; storage garbage collection.", no_args_is_help=True)
 app.add_typer(admin, name="admin")
 
 
@@ -128,3 +131,31 @@ def admin_grant_credits(
         fail(f"no account {account}", 2)
     console.print(f"{account}: credit_balance {bal.credit_balance}  available_credits "
                   f"{bal.available_credits}")
+
+
+@admin.command("gc")
+def admin_gc(
+    older_than: Annotated[str, typer.Option("--older-than", help="Only what is older than this: 30m, 24h, 7d, 2w.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would be removed; remove nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Remove expired uploads, artifacts of jobs that no longer exist and stale work files."""
+    try:
+        bound = service.parse_duration(older_than)
+    except ValueError as err:
+        fail(f"--older-than: {err}", 2)
+    report = service.collect_garbage(get_settings(), older_than=bound, dry_run=dry_run)
+    if as_json:
+        print(json.dumps({"dry_run": report.dry_run, "cutoff": report.cutoff.isoformat(),
+                          "expired_uploads": report.expired_uploads,
+                          "upload_bytes": report.upload_bytes,
+                          "orphaned_jobs": report.orphaned_jobs,
+                          "orphan_bytes": report.orphan_bytes,
+                          "work_entries": report.work_entries, "work_bytes": report.work_bytes,
+                          "bytes_freed": report.bytes_freed}))
+        return
+    verb = "would free" if dry_run else "freed"
+    console.print(f"expired uploads {report.expired_uploads} ({report.upload_bytes} bytes)")
+    console.print(f"orphaned jobs {report.orphaned_jobs} ({report.orphan_bytes} bytes)")
+    console.print(f"work files {report.work_entries} ({report.work_bytes} bytes)")
+    console.print(f"{verb} {report.bytes_freed} bytes" + (" (dry run)" if dry_run else ""))

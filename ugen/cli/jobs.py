@@ -1,8 +1,10 @@
-"""Commands on jobs: run, submit, worker, show, jobs, retry, cancel."""
+"""Commands on jobs: run, submit, worker, show, jobs, retry, cancel, delete."""
 
 from __future__ import annotations
 
 import inspect
+import json
+import os
 import shutil
 import signal
 import time
@@ -10,11 +12,12 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ugen import service
-from ugen.cli._app import app, console, err_console, fail, fitted_table, job_options
+from ugen.cli._app import app, console, err_console, fail, fitted_table, invalid, job_options
 from ugen.core import logs
 from ugen.core.config import Settings, get_settings
 from ugen.core.schemas import JobOptions
@@ -48,6 +51,10 @@ QaiOpt = Annotated[str, typer.Option("--qai-mode", help="lenient, standard, stri
 StopOpt = Annotated[str | None, typer.Option("--stop-at-stage", help="End the job after this stage.")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed of every random choice (default: a fresh one, kept on the job).")]
 ImageArg = Annotated[Path, typer.Argument(help="The product image (JPEG, PNG, WebP, GIF).")]
+TemplateOpt = Annotated[str | None, typer.Option("--template-id", help="Take this template's config for every option not given here (see `ugen templates`).")]
+# Command-line options whose job field has another name.
+_FIELD_OF = {"persona": "persona_id", "voice": "voice_settings", "music": "music_enabled",
+             "script_file": "custom_script"}
 
 
 def _build(image: Path, *, product_name: str | None, key_selling_points: list[str] | None,
@@ -56,14 +63,15 @@ def _build(image: Path, *, product_name: str | None, key_selling_points: list[st
            interaction_mode: str, environment_description: str | None, script_structure: str,
            script_tone: str, script_file: Path | None, language: str | None,
            caption_style: str, music: bool, music_mood: str, music_volume: float,
-           qai_mode: str, stop_at_stage: str | None, seed: int | None) -> JobOptions:
+           qai_mode: str, stop_at_stage: str | None, seed: int | None,
+           template_id: str | None = None, ctx: typer.Context | None = None) -> JobOptions:
     custom_script = None
     if script_file is not None:
         try:
             custom_script = script_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
             fail(f"--script-file: cannot read {script_file}: {err}", 2)
-    return job_options(
+    fields: dict[str, Any] = dict(
         product_name=product_name or image.stem.replace("-", " ").replace("_", " ").title(),
         key_selling_points=key_selling_points or None, cta_text=cta_text,
         persona_id=persona, voice_settings={"voice_id": voice} if voice else None,
@@ -74,12 +82,40 @@ def _build(image: Path, *, product_name: str | None, key_selling_points: list[st
         caption_style=caption_style, music_enabled=music, music_mood=music_mood,
         music_volume=music_volume, qai_mode=qai_mode, stop_at_stage=stop_at_stage, seed=seed,
     )
+    if template_id is None or ctx is None:
+        return job_options(**fields)
+    return _templated(ctx, template_id, fields)
 
 
-def _submit(settings: Settings, options: JobOptions, image: Path) -> str:
+def _source(ctx: typer.Context, name: str) -> str:
+    source = ctx.get_parameter_source(name)
+    return "" if source is None else source.name
+
+
+def _templated(ctx: typer.Context, template_id: str, fields: dict[str, Any]) -> JobOptions:
+    """The template's config under the options given on the command line (and the name)."""
+    given = {_FIELD_OF.get(name, name) for name in ctx.params
+             if _source(ctx, name) not in ("DEFAULT", "")}
+    own = {k: v for k, v in fields.items()
+           if v is not None and (k in given or k == "product_name")}
+    settings = get_settings()
     account = service.ensure_default_account(settings)
     try:
-        return service.submit_job(settings, account_id=account, options=options, image=image)
+        return service.options_with_template(settings, account, template_id, own)
+    except service.TemplateNotFoundError:
+        fail(f"no template {template_id} (see `ugen templates`)", 2)
+    except ValidationError as err:
+        invalid(err)
+
+
+def _submit(settings: Settings, options: JobOptions, image: Path,
+            template_id: str | None = None) -> str:
+    account = service.ensure_default_account(settings)
+    try:
+        return service.submit_job(settings, account_id=account, options=options, image=image,
+                                  template_id=template_id)
+    except service.TemplateNotFoundError:
+        fail(f"no template {template_id} (see `ugen templates`)", 2)
     except JobValidationError as err:
         fail(f"invalid {err.field}: {err.message}", 2)
     except ledger.InsufficientCreditsError as err:
@@ -107,7 +143,7 @@ def _watch(settings: Settings, job_id: str) -> JobPublic:
 
 
 @app.command()
-def run(image: ImageArg,
+def run(ctx: typer.Context, image: ImageArg,
         out: Annotated[Path | None, typer.Option("--out", help="Copy the finished MP4 here.")] = None,
         product_name: ProductName = None, key_selling_points: SellingPoints = None,
         cta_text: CtaText = None, persona: PersonaOpt = None, voice: VoiceOpt = None,
@@ -118,7 +154,8 @@ def run(image: ImageArg,
         script_tone: ToneOpt = "conversational", script_file: ScriptFileOpt = None,
         language: LanguageOpt = None, caption_style: CaptionOpt = "tiktok_karaoke",
         music: MusicOpt = True, music_mood: MoodOpt = "upbeat", music_volume: VolumeOpt = 0.15,
-        qai_mode: QaiOpt = "lenient", stop_at_stage: StopOpt = None, seed: SeedOpt = None) -> None:
+        qai_mode: QaiOpt = "lenient", stop_at_stage: StopOpt = None, seed: SeedOpt = None,
+        template_id: TemplateOpt = None) -> None:
     """Make a video ad from IMAGE now, showing each stage's progress."""
     options = _build(image, product_name=product_name, key_selling_points=key_selling_points,
                      cta_text=cta_text, persona=persona, voice=voice, video_model=video_model,
@@ -128,12 +165,13 @@ def run(image: ImageArg,
                      script_structure=script_structure, script_tone=script_tone,
                      script_file=script_file, language=language, caption_style=caption_style,
                      music=music, music_mood=music_mood, music_volume=music_volume,
-                     qai_mode=qai_mode, stop_at_stage=stop_at_stage, seed=seed)
+                     qai_mode=qai_mode, stop_at_stage=stop_at_stage, seed=seed,
+                     template_id=template_id, ctx=ctx)
     settings = get_settings()
     from ugen.pipeline.worker import start_worker
 
     start_worker(settings)
-    job_id = _submit(settings, options, image)
+    job_id = _submit(settings, options, image, template_id)
     try:
         console.print(f"job [bold]{job_id}[/]")
         view = _watch(settings, job_id)
@@ -144,8 +182,8 @@ def run(image: ImageArg,
     # The workflow threads record their outcome before DBOS shuts down.
     runtime.stop(drain_s=30.0)
     if view.status == "completed":
-        final = service.job_report(settings, job_id).final_video_path
-        assert final is not None
+        # The video itself, on this machine (with S3: fetched into the cache).
+        final = str(service.job_output_file(settings, job_id, "video"))
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(final, out)
@@ -176,7 +214,7 @@ def submit(image: Path, **fields: Any) -> None:
     """Queue a job for the workers and print its id."""
     options = _build(image, **fields)
     settings = get_settings()
-    job_id = _submit(settings, options, image)
+    job_id = _submit(settings, options, image, fields.get("template_id"))
     runtime.stop()
     print(job_id)
 
@@ -192,13 +230,19 @@ app.command()(submit)
 def worker(
     queue: Annotated[list[str] | None, typer.Option("--queue", help="Only take work from these queues.")] = None,
     executor_id: Annotated[str | None, typer.Option("--executor-id", help="Stable worker identity (UGEN_EXECUTOR_ID).")] = None,
+    metrics_port: Annotated[int | None, typer.Option("--metrics-port", min=1, max=65535, help="Serve Prometheus metrics of this worker at http://ADDR:PORT/metrics.")] = None,
+    metrics_addr: Annotated[str, typer.Option("--metrics-addr", help="Address the metrics server listens on.")] = "0.0.0.0",
 ) -> None:
-    """Run queued jobs until stopped (any number of workers may share one database)."""
+    """Run queued jobs until stopped (any number of workers may share one database).
+
+    SIGTERM or Ctrl-C: stop taking work, give running jobs UGEN_SHUTDOWN_GRACE_S to end, then
+    exit 0; a job still running is handed back and resumes on another worker.
+    """
     settings = get_settings()
     if executor_id:
         settings = settings.model_copy(update={"executor_id": executor_id})
     from ugen.pipeline.queues import queue_names
-    from ugen.pipeline.worker import start_worker
+    from ugen.pipeline.worker import shutdown_worker, start_worker
 
     names = None
     if queue:
@@ -206,8 +250,6 @@ def worker(
             names = queue_names(settings, queue)
         except ValueError as exc:
             fail(str(exc), 2)
-    beat = start_worker(settings, queues=names)
-    err_console.print(f"worker {beat.executor_id} ready (Ctrl-C to stop)")
     stop = {"now": False}
 
     def _stop(*_: object) -> None:
@@ -215,9 +257,27 @@ def worker(
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        from ugen.store.status_metrics import metrics_registry
+
+        try:
+            start_http_server(metrics_port, addr=metrics_addr,
+                              registry=metrics_registry(settings))
+        except OSError as err:
+            fail(f"--metrics-port {metrics_port}: {err}", 2)
+    beat = start_worker(settings, queues=names)
+    where = f"; metrics on :{metrics_port}/metrics" if metrics_port else ""
+    err_console.print(f"worker {beat.executor_id} ready (Ctrl-C to stop){where}")
     while not stop["now"]:
         time.sleep(0.2)
-    runtime.stop()
+    err_console.print(f"worker {beat.executor_id} stopping (up to "
+                      f"{settings.shutdown_grace_s:g} s for running jobs)")
+    if not shutdown_worker(settings, beat):
+        err_console.print(f"worker {beat.executor_id}: unfinished jobs handed back")
+        logs.unconfigure()  # flush the log file: the process ends without the usual exit
+        os._exit(0)
 
 
 JobArg = Annotated[str, typer.Argument(help="The job id.")]
@@ -265,8 +325,12 @@ def show(job: JobArg, as_json: Annotated[bool, typer.Option("--json")] = False) 
         console.print(ut)
     console.print(f"credits: estimate {view.estimate.total}, reserved "
                   f"{view.credits_reserved}, consumed {view.credits_consumed}")
+    # With S3 the video is not fetched to be shown: its key and presigned URL say where.
     if report.final_video_path:
         console.print(f"video: {report.final_video_path}")
+    elif report.final_video_key:
+        console.print(f"video: {report.final_video_key}  {view.final_video_url or ''}",
+                      soft_wrap=True)
     if view.error_message:
         console.print(f"[red]error:[/] {view.error_message}")
 
@@ -333,3 +397,21 @@ def cancel(job: JobArg) -> None:
     finally:
         runtime.stop()
     console.print(f"cancelled {job}")
+
+
+@app.command()
+def delete(job: JobArg, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Delete a finished job and its files (its credit transactions stay in the ledger)."""
+    settings = get_settings()
+    try:
+        deleted = service.delete_job(settings, job)
+    except service.JobNotFoundError:
+        fail(f"no job {job}")
+    except service.JobActiveError as err:
+        fail(str(err), 2)
+    if as_json:
+        print(json.dumps({"job_id": job, "bytes_freed": deleted.bytes_freed,
+                          "artifacts_left": deleted.artifacts_left}))
+        return
+    note = " (some artifacts are left for `ugen admin gc`)" if deleted.artifacts_left else ""
+    console.print(f"deleted {job}: {deleted.bytes_freed} bytes freed{note}")

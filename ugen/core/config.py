@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     simulated_policy_rate: float = 0.0
     """Share of simulated calls refused by the content policy."""
     video_poll_interval_s: float = 0.5
+    local_video_dir: Path | None = None
+    """Where the offline video provider keeps its tasks, with its own copies of their
+    keyframes and the rendered segments (default: ``work/video-tasks`` in the data dir). It
+    stands in for a vendor's servers: workers on several machines that poll one another's
+    tasks point it at one shared directory."""
 
     # One setting per capability: ``auto`` or the adapter's name (ugen/providers/choice.py
     # decides, and ``ugen doctor`` says why).
@@ -195,6 +200,18 @@ class Settings(BaseSettings):
     x264_crf: int = 20
     ffmpeg_timeout_s: float = 900.0
 
+    c2pa_cert_file: Path | None = None
+    """The operator's certificate chain (PEM: the signing certificate first, then its
+    intermediates) that signs the Content Credentials (C2PA manifest) of every final video,
+    with ``c2pa_key_file``. Unset: a certificate U-Gen makes once for this installation
+    (``c2pa/`` in data_dir), which readers show as untrusted."""
+    c2pa_key_file: Path | None = None
+    """The private key (PEM, unencrypted) of ``c2pa_cert_file``; its type sets the algorithm:
+    EC P-256/P-384/P-521 (ES256/ES384/ES512), RSA (PS256) or Ed25519."""
+    c2pa_tsa_url: str | None = None
+    """An RFC 3161 time-stamp authority that countersigns each manifest, so it stays valid
+    after the certificate expires; unset: no time stamp (works offline)."""
+
     allow_private_urls: bool = False
     """For local development and tests only: accept ``http://`` webhook URLs and hosts that
     resolve to loopback, private, link-local or metadata addresses."""
@@ -206,6 +223,19 @@ class Settings(BaseSettings):
     """A receiver must answer 2xx within this time."""
     webhook_worker_concurrency: int = 8
     """Webhook deliveries one worker process sends at once."""
+
+    storage_url: str | None = None
+    """Where artifacts are stored: a local directory (default: ``artifacts`` in data_dir) or
+    ``s3://bucket/prefix`` for any S3-compatible store. S3 credentials come only from boto3's
+    standard sources (``AWS_*`` variables, profiles, instance roles)."""
+    s3_endpoint_url: str | None = None
+    """Endpoint of an S3-compatible server (MinIO, SeaweedFS, …); set: path-style addressing.
+    Unset: AWS S3."""
+    s3_region: str | None = None
+    """Region of the bucket (unset: boto3's default region, else ``us-east-1``)."""
+    cache_max_bytes: int = Field(default=10 * 1024**3, ge=0)
+    """Bound of a worker's cache of S3 artifacts (``data_dir/cache/artifacts``); the least
+    recently used files go first, never one used in the last 10 minutes. 0: unbounded."""
 
     url_signing_secret: SecretStr | None = None
     """HMAC key of the expiring download URLs; unset: a random key kept in data_dir."""
@@ -238,6 +268,67 @@ class Settings(BaseSettings):
     login_link_ttl_s: int = Field(default=900, ge=10)
     """How long a one-time dashboard sign-in link (``ugen serve``, ``ugen admin
     login-link``) stays usable."""
+
+    log_format: Literal["text", "json"] = "text"
+    """``json``: every log record is one JSON object per line (with ``job_id`` on the records
+    about a job), for log shippers; ``text``: plain lines for people."""
+    shutdown_grace_s: float = Field(default=30.0, ge=0)
+    """On SIGTERM/SIGINT a worker stops taking work and gives its running jobs this long to
+    reach their next checkpoint, then exits; what is unfinished resumes on another worker."""
+    readiness_timeout_s: float = Field(default=2.0, gt=0)
+    """How long ``/readyz`` waits for the database and the artifact store to answer."""
+
+    # Social posting (``ugen.social``): one OAuth client per platform; a platform without a
+    # client id cannot be connected.
+    social_redirect_base_url: str = "http://127.0.0.1:8000"
+    """Public base URL of this API: the OAuth callback is
+    ``{base}/api/v1/social/{platform}/callback`` and must be registered with the platform."""
+    social_state_ttl_s: int = Field(default=600, ge=30)
+    """How long a connect attempt (its ``state`` and PKCE verifier) stays usable."""
+    social_refresh_margin_s: int = Field(default=300, ge=0)
+    """An access token this close to expiry is refreshed before it is used."""
+    social_chunk_bytes: int = Field(default=8 * 1024 * 1024, ge=256 * 1024)
+    """Bytes per upload request (rounded down to a multiple of 256 KiB for YouTube)."""
+    social_worker_concurrency: int = 2
+    """Posts one worker process uploads at once."""
+    social_max_attempts: int = Field(default=5, ge=1)
+    """Tries of one platform call on a transient error (5xx, timeout, rate limit)."""
+    social_backoff_s: float = Field(default=1.0, ge=0)
+    """First wait before a retried platform call; it doubles each time."""
+    youtube_client_id: str | None = None
+    youtube_client_secret: SecretStr | None = None
+    youtube_auth_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    youtube_token_url: str = "https://oauth2.googleapis.com/token"
+    youtube_revoke_url: str = "https://oauth2.googleapis.com/revoke"
+    youtube_api_base_url: str = "https://www.googleapis.com"
+    """Host of both ``/youtube/v3`` and ``/upload/youtube/v3`` (tests point it at a fake)."""
+    social_poll_interval_s: float = Field(default=5.0, gt=0)
+    """Wait between status polls of a post the platform is still processing (TikTok allows
+    30 ``status/fetch`` calls a minute per user)."""
+    social_poll_timeout_s: float = Field(default=900.0, gt=0)
+    """How long a post may stay in processing before its step gives up (and is retried)."""
+    tiktok_client_key: str | None = None
+    tiktok_client_secret: SecretStr | None = None
+    tiktok_audited: bool = False
+    """Whether TikTok has audited this app; until then every post is private (``SELF_ONLY``)
+    whatever was asked, and the post carries a notice saying so."""
+    tiktok_auth_url: str = "https://www.tiktok.com/v2/auth/authorize/"
+    tiktok_api_base_url: str = "https://open.tiktokapis.com"
+    """Host of ``/v2/oauth/token/``, ``/v2/oauth/revoke/`` and ``/v2/post/publish/...``."""
+    tiktok_rate_limit_wait_s: float = Field(default=10.0, ge=0)
+    """Wait after TikTok's ``rate_limit_exceeded`` (it sends no ``Retry-After``; its windows
+    are one minute, ``video/init`` allows 6 calls a minute per user)."""
+    social_media_base_url: str | None = None
+    """Public base URL platforms that pull the video (Instagram) fetch the API's signed
+    ``/files`` URL from; default ``social_redirect_base_url``. Unused when the artifact store
+    presigns its own URLs (S3)."""
+    instagram_client_id: str | None = None
+    """Instagram app id (Instagram API with Instagram Login, "Business Login")."""
+    instagram_client_secret: SecretStr | None = None
+    instagram_auth_url: str = "https://www.instagram.com/oauth/authorize"
+    instagram_token_url: str = "https://api.instagram.com/oauth/access_token"
+    instagram_graph_base_url: str = "https://graph.instagram.com"
+    instagram_api_version: str = "v23.0"
 
     @cached_property
     def resolved_database_url(self) -> str:

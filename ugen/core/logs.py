@@ -2,7 +2,9 @@
 
 The CLI prints one clear line per outcome; DBOS's and the libraries' own records (warnings,
 tracebacks of failed stages) go to ``<data_dir>/logs/ugen.log``, and to standard error as
-well with ``--verbose`` or in the long-running ``serve`` and ``worker`` commands.
+well with ``--verbose`` or in the long-running ``serve`` and ``worker`` commands. With
+``UGEN_LOG_FORMAT=json`` every line is one JSON object; either way each record about a job
+carries its id and secrets are redacted (:mod:`ugen.core.log_records`).
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ import logging
 import logging.handlers
 import sys
 from pathlib import Path
+from typing import Literal
 
+from ugen.core.log_records import JobIdFilter, JsonFormatter, TextFormatter
 from ugen.core.paths import private_dir, private_file
 
 LOG_FILE = "logs/ugen.log"
 _HANDLER_NAME = "ugen-log"
 _FORMAT = "%(asctime)s %(levelname)s [%(name)s] %(message)s"
+LogFormat = Literal["text", "json"]
 
 # DBOS adds a console handler of this name to its logger unless one exists; a named null
 # handler keeps it off the terminal and lets its records reach the root logger's handlers.
@@ -69,23 +74,31 @@ def unconfigure() -> None:
     logging.captureWarnings(False)
 
 
-def configure(data_dir: Path, *, to_terminal: bool, level: int = logging.INFO) -> Path:
+def _formatter(fmt: LogFormat, *, datefmt: str | None = None) -> logging.Formatter:
+    return JsonFormatter() if fmt == "json" else TextFormatter(_FORMAT, datefmt=datefmt)
+
+
+def _own(handler: logging.Handler, formatter: logging.Formatter) -> logging.Handler:
+    handler.name = _HANDLER_NAME
+    handler.setFormatter(formatter)
+    handler.addFilter(JobIdFilter())
+    return handler
+
+
+def configure(data_dir: Path, *, to_terminal: bool, level: int = logging.INFO,
+              fmt: LogFormat = "text") -> Path:
     """Send log records to the data dir's log file (private to its owner, rotated at 5 MB,
     created when the first record arrives) and, with ``to_terminal``, to standard error.
-    Idempotent; returns the log file's path."""
+    ``fmt`` ``json`` writes one JSON object per line to both. Idempotent; returns the log
+    file's path."""
     unconfigure()
     root = logging.getLogger()
     path = log_file(data_dir)
     file_handler = _PrivateLogFile(path, maxBytes=5 * 1024 * 1024, backupCount=3,
                                    encoding="utf-8", delay=True)
-    file_handler.name = _HANDLER_NAME
-    file_handler.setFormatter(logging.Formatter(_FORMAT))
-    root.addHandler(file_handler)
+    root.addHandler(_own(file_handler, _formatter(fmt)))
     if to_terminal:
-        console = _CurrentStderrHandler()
-        console.name = _HANDLER_NAME
-        console.setFormatter(logging.Formatter(_FORMAT, datefmt="%H:%M:%S"))
-        root.addHandler(console)
+        root.addHandler(_own(_CurrentStderrHandler(), _formatter(fmt, datefmt="%H:%M:%S")))
     root.setLevel(level)
     logging.captureWarnings(True)
     quiet_dbos_console()

@@ -20,6 +20,7 @@ the motion jumps there and the join gets a :data:`TRANSITION_FRAMES`-frame cross
 from __future__ import annotations
 
 import hashlib
+import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ugen.media.filters import chain, fit_and_pad
-from ugen.media.probe import VideoStream
+from ugen.media.probe import MediaInfo, VideoStream
 from ugen.media.runner import ffmpeg_argv, run_capture
 
 ANALYSIS_WIDTH = 64
@@ -66,30 +67,38 @@ class SegmentEnds:
 
     Reading the last frames decodes the segment from its last keyframe, often all of it, so
     the pipeline reads them once, when the segment arrives (see ``ugen.pipeline.generation``),
-    and keeps them beside it with the segment's digest.
+    and keeps them beside it with the segment's digest. Reading them needs the segment's
+    probe, kept too (``info``), so the join is planned without probing the segment again.
     """
 
     head: Frames | None
     tail: Frames | None
+    info: MediaInfo | None = None
+    """The segment's probe, where one was taken to read its tail."""
 
     def save(self, path: Path, *, source: Path) -> None:
         """Write to ``path`` (``.npz``), tied to the content of the segment ``source``."""
         arrays = {name: frames.astype(np.uint8) for name, frames in
                   (("head", self.head), ("tail", self.tail)) if frames is not None}
         arrays["digest"] = np.frombuffer(file_digest(source), np.uint8)
+        if self.info is not None:
+            arrays["info"] = np.frombuffer(json.dumps(self.info.to_dict()).encode(), np.uint8)
         with path.open("wb") as fh:
             np.savez(fh, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: Path, *, source: Path, size: tuple[int, int]) -> SegmentEnds | None:
-        """The ends saved at ``path`` for ``source`` at ``size``; None when the file is
-        missing or unreadable, or was saved for other content or another analysis size."""
+        """The ends saved at ``path`` for ``source`` (their probe naming ``source``) at
+        ``size``; None when the file is missing or unreadable, or was saved for other content
+        or another analysis size."""
         try:
             with np.load(path) as data:
                 digest = data["digest"].tobytes()
                 head = data["head"] if "head" in data.files else None
                 tail = data["tail"] if "tail" in data.files else None
-        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+                info = (MediaInfo.from_dict(json.loads(data["info"].tobytes()), path=source)
+                        if "info" in data.files else None)
+        except (OSError, KeyError, TypeError, ValueError, EOFError, zipfile.BadZipFile):
             return None
         w, h = size
         if digest != file_digest(source) or any(
@@ -97,7 +106,7 @@ class SegmentEnds:
                 for part in (head, tail)):
             return None
         return cls(None if head is None else head.astype(np.float32),
-                   None if tail is None else tail.astype(np.float32))
+                   None if tail is None else tail.astype(np.float32), info)
 
 
 def file_digest(path: Path) -> bytes:

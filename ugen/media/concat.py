@@ -160,6 +160,14 @@ def _probe_segment(i: int, path: Path) -> MediaInfo:
     return info
 
 
+def _segment_info(i: int, path: Path, ends: SegmentEnds | None) -> MediaInfo:
+    """Segment ``i``'s probe: the one kept with its ends (read with them, for this content),
+    or a new one."""
+    if ends is not None and ends.info is not None:
+        return replace(ends.info, path=path)
+    return _probe_segment(i, path)
+
+
 def _read(i: int, path: Path, size: tuple[int, int], *, head: int | None = None,
           tail_of: VideoStream | None = None) -> Frames:
     """The first ``head`` frames, or the last frames of the pictures ``tail_of`` describes."""
@@ -189,7 +197,8 @@ def read_segment_ends(index: int, path: Path, *, width: int, height: int, head: 
         return SegmentEnds(head=head_frames, tail=None)
     info = _probe_segment(index, path)
     assert info.video is not None
-    return SegmentEnds(head=head_frames, tail=_read(index, path, size, tail_of=info.video))
+    return SegmentEnds(head=head_frames, tail=_read(index, path, size, tail_of=info.video),
+                       info=info)
 
 
 def _boundaries(infos: list[MediaInfo], ends: Sequence[SegmentEnds | None],
@@ -330,7 +339,8 @@ def plan_concat(segments: list[Path], *, width: int, height: int, fps: int,
     """Probe ``segments`` and decide the join: duplicated boundary frames, crossfades.
 
     ``ends`` holds each segment's first and last frames where they were read already
-    (:func:`read_segment_ends`, at this output size); the rest are read here.
+    (:func:`read_segment_ends`, at this output size), with the probe taken to read them; the
+    rest are read, and the other segments probed, here.
 
     Only a few frames on each side of every join are kept; the probes and reads run
     :data:`ANALYSIS_PROCESSES` at a time.
@@ -342,10 +352,10 @@ def plan_concat(segments: list[Path], *, width: int, height: int, fps: int,
         raise ValueError("a concat plan needs at least one segment")
     if len(ends) > len(segments):
         raise ValueError("more segment ends than segments")
+    known = [*ends, *[None] * (len(segments) - len(ends))]
     pool = ThreadPoolExecutor(ANALYSIS_PROCESSES, thread_name_prefix="ugen-concat")
     try:
-        infos = list(pool.map(_probe_segment, range(len(segments)), segments))
-        known = [*ends, *[None] * (len(segments) - len(ends))]
+        infos = list(pool.map(_segment_info, range(len(segments)), segments, known))
         found = [(0, 0), *_boundaries(infos, known, analysis_size(width, height), pool)]
     finally:  # on an error, reads not yet started are dropped
         pool.shutdown(wait=True, cancel_futures=True)

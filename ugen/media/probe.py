@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from ugen.core.config import get_settings
 from ugen.media.errors import FFmpegError, InvalidMediaError
@@ -50,6 +51,25 @@ class MediaInfo:
     audio: AudioStream | None
     layout: tuple[str, ...] = ()
     """Every stream's type (``video``, ``audio``, ...), in the file's order."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data (the path as a string), read back by :meth:`from_dict`."""
+        data = asdict(self)
+        data["path"] = str(self.path)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], path: Path | None = None) -> MediaInfo:
+        """The description saved by :meth:`to_dict`; ``path`` replaces the saved path.
+
+        Raises:
+            KeyError, TypeError, ValueError: ``data`` is not such a description.
+        """
+        video, audio = data["video"], data["audio"]
+        info = cls(**{**data, "path": Path(data["path"]), "layout": tuple(data["layout"]),
+                      "video": None if video is None else VideoStream(**video),
+                      "audio": None if audio is None else AudioStream(**audio)})
+        return info if path is None else replace(info, path=path)
 
 
 def _fps(rate: str | None) -> float:

@@ -8,7 +8,7 @@ from ugen.core.language import detect_language
 from ugen.pipeline.context import JobContext
 from ugen.pipeline.outputs import AgentsOutput, LanguageChoice, PrepareOutput, save_script
 from ugen.providers.base import ScriptRequest
-from ugen.providers.retry import call_with_retries
+from ugen.providers.retry import call_with_retries, provider_vendor
 
 DEFAULT_LANGUAGE = "en"
 
@@ -59,7 +59,9 @@ def write_script_step(job_id: str, run_number: int) -> AgentsOutput:
         custom_script=opts.custom_script,
         seed=opts.job_seed,
     )
-    script = call_with_retries(lambda: ctx.providers.script_agent.write_script(request))
+    agent = ctx.providers.script_agent
+    script = call_with_retries(lambda: agent.write_script(request),
+                               vendor=provider_vendor(agent, ctx.providers.name))
     ctx.record_usage("script", "script", ctx.providers.script_agent, request.product_image)
     key = ctx.key("script.json")
     with ctx.store.writing(key) as tmp:

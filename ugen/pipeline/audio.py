@@ -33,7 +33,7 @@ from ugen.providers.base import (
     WordTiming,
 )
 from ugen.providers.local.alignment import SpeechActivityAligner
-from ugen.providers.retry import call_with_retries
+from ugen.providers.retry import call_with_retries, provider_vendor
 from ugen.store.artifacts import ArtifactKey
 
 NATIVE: SpeechSource = "segment"
@@ -56,7 +56,8 @@ def _convert(ctx: JobContext, converter: SpeechConverter, source: Path, index: i
     """``source`` in the selected voice, same timing; the conversion is billed to the job."""
     out = source.with_name(f"{source.stem}.sts.wav")
     call_with_retries(partial(converter.convert, source, voice=ctx.options.resolved_voice(),
-                              out_path=out))
+                              out_path=out),
+                      vendor=provider_vendor(converter, ctx.providers.name))
     ctx.record_usage("voice_conversion", f"line_{index:02d}", converter, out,
                      units=seconds, unit="second")
     return out
@@ -107,7 +108,7 @@ def _synthesized(ctx: JobContext, slot: _Slot, language: str, work: Path) -> Spe
     speech = call_with_retries(partial(
         ctx.providers.voice.synthesize, line.text, language=language,
         voice=opts.resolved_voice(), out_path=work / f"line_{line.segment_index:02d}.wav",
-        seed=opts.job_seed))
+        seed=opts.job_seed), vendor=provider_vendor(ctx.providers.voice, ctx.providers.name))
     ctx.record_call("voice", f"line_{line.segment_index:02d}", units=len(line.text),
                     unit="character")
     path = speech.path
@@ -189,7 +190,8 @@ def mix_step(job_id: str, run_number: int, voice_key: ArtifactKey) -> Mixed:
     if opts.music_enabled:
         music = ctx.work_dir("audio") / "music.wav"
         call_with_retries(lambda: ctx.providers.music.generate(
-            mood=opts.music_mood, duration_s=duration, out_path=music, seed=opts.job_seed))
+            mood=opts.music_mood, duration_s=duration, out_path=music, seed=opts.job_seed),
+            vendor=provider_vendor(ctx.providers.music, ctx.providers.name))
         ctx.record_call("music", "music", units=duration, unit="second")
     key = ctx.key("audio/mix.wav")
     with ctx.store.writing(key) as tmp:

@@ -18,7 +18,7 @@ from ugen.captions.words import split_words
 from ugen.pipeline.context import JobContext
 from ugen.pipeline.outputs import AgentsOutput, AudioOutput, CaptionsOutput, ConcatOutput
 from ugen.providers.base import PermanentProviderError, Script, WordTiming
-from ugen.providers.retry import call_with_retries
+from ugen.providers.retry import call_with_retries, provider_vendor
 
 
 def _timed_words(ctx: JobContext, script: Script) -> tuple[list[WordTiming], str]:
@@ -29,7 +29,8 @@ def _timed_words(ctx: JobContext, script: Script) -> tuple[list[WordTiming], str
     duration = ctx.output(ConcatOutput).duration_s
     try:
         found = call_with_retries(partial(
-            ctx.providers.aligner.align, ctx.path(audio.voice), lines, language=language))
+            ctx.providers.aligner.align, ctx.path(audio.voice), lines, language=language),
+            vendor=provider_vendor(ctx.providers.aligner, ctx.providers.name))
     except PermanentProviderError as err:
         ctx.event("warning", stage="captions", dedupe="alignment",
                   message=f"word alignment failed ({err}); captions use the voice's timings",

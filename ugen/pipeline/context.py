@@ -12,11 +12,12 @@ from ugen.core.schemas import JobOptions, options_from_params
 from ugen.core.types import STAGE_WEIGHTS, StageName, progress_at_stage_start
 from ugen.pipeline.errors import JobCancelledError
 from ugen.pipeline.outputs import OutputT, parse_output
+from ugen.pipeline.workfiles import run_work_dir
 from ugen.providers.base import UsageLedger
 from ugen.providers.registry import ProviderSet, build_providers
 from ugen.qa.base import threshold_for
 from ugen.store import jobs as job_store
-from ugen.store.artifacts import ArtifactKey, LocalArtifactStore
+from ugen.store.artifacts import ArtifactKey, ArtifactStore, artifact_store
 from ugen.store.db import session_scope
 
 
@@ -40,8 +41,8 @@ class JobContext:
             return options_from_params(job.params)
 
     @cached_property
-    def store(self) -> LocalArtifactStore:
-        return LocalArtifactStore(self.settings.artifacts_dir)
+    def store(self) -> ArtifactStore:
+        return artifact_store(self.settings)
 
     @cached_property
     def providers(self) -> ProviderSet:
@@ -61,7 +62,8 @@ class JobContext:
                             path_of=lambda key: self.path(ArtifactKey(key)))
 
     def work_dir(self, name: str) -> Path:
-        path = self.settings.work_dir / self.job_id / f"run{self.run_number}" / name
+        # Scratch of this run; removed when a stage completes (ugen.pipeline.workfiles).
+        path = run_work_dir(self.settings, self.job_id, self.run_number) / name
         path.mkdir(parents=True, exist_ok=True)
         return path
 

@@ -52,8 +52,9 @@ from ugen.pipeline.queues import (
     provider_queue,
 )
 from ugen.providers.base import PermanentProviderError, SegmentRequest, TaskGoneError
-from ugen.providers.retry import call_with_retries
+from ugen.providers.retry import call_with_retries, provider_vendor
 from ugen.providers.vendor import VENDORS
+from ugen.providers.video_router import VideoRouter
 from ugen.store import items as item_store
 from ugen.store.artifacts import ArtifactKey
 from ugen.store.db import session_scope
@@ -206,6 +207,30 @@ def _segment_request(ctx: JobContext, index: int, keyframes: list[ArtifactKey],
     )
 
 
+def _submit_vendor(ctx: JobContext, model_id: str) -> str:
+    """Who renders a segment of ``model_id``, for the call's metrics: the vendor whose
+    adapter the router chose (as the billed call records it), else the offline provider."""
+    video = ctx.providers.video
+    if not isinstance(video, VideoRouter):
+        return provider_vendor(video, ctx.providers.name)
+    try:
+        vendor = video.vendor_for(model_id)
+    except PermanentProviderError as err:  # chosen without keys: the submit fails alike
+        return err.provider or ctx.providers.name
+    return vendor or ctx.providers.name
+
+
+def _task_vendor(ctx: JobContext, task_id: str) -> str:
+    """Who a poll of ``task_id`` goes to: the vendor its prefix names, else the offline
+    provider."""
+    vendor, sep, _ = task_id.partition(":")
+    if sep and vendor in VENDORS:
+        return vendor
+    video = ctx.providers.video
+    return ctx.providers.name if isinstance(video, VideoRouter) else provider_vendor(
+        video, ctx.providers.name)
+
+
 @DBOS.step()
 def segment_submit_step(job_id: str, run_number: int, index: int, keyframes: list[ArtifactKey],
                         attempt: int = 0, submission: int = 0) -> Submitted:
@@ -214,7 +239,8 @@ def segment_submit_step(job_id: str, run_number: int, index: int, keyframes: lis
     ctx = JobContext(job_id, run_number)
     ctx.check_not_cancelled()
     request = _segment_request(ctx, index, keyframes, attempt, submission)
-    task_id = call_with_retries(lambda: ctx.providers.video.submit(request))
+    task_id = call_with_retries(lambda: ctx.providers.video.submit(request),
+                                vendor=_submit_vendor(ctx, request.model_id))
     # A vendor task id names its vendor; the same task submitted again after a crash is
     # the same vendor task, billed once.
     vendor, sep, _ = task_id.partition(":")
@@ -234,7 +260,8 @@ def segment_poll_step(job_id: str, run_number: int, index: int, attempt: int,
     """Poll once; when done, store the segment and return its artifact key."""
     ctx = JobContext(job_id, run_number)
     ctx.check_not_cancelled()
-    result = call_with_retries(lambda: ctx.providers.video.poll(task_id))
+    result = call_with_retries(lambda: ctx.providers.video.poll(task_id),
+                               vendor=_task_vendor(ctx, task_id))
     if result.state == "pending":
         return None
     if result.state == "failed" or result.output is None:

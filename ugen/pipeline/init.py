@@ -18,7 +18,7 @@ from ugen.pipeline.errors import QaRejectedError, making
 from ugen.pipeline.items import remember, reuse
 from ugen.pipeline.outputs import AgentsOutput, InitOutput, ItemRecord, PrepareOutput
 from ugen.providers.base import KeyframeRequest
-from ugen.providers.retry import call_with_retries
+from ugen.providers.retry import call_with_retries, provider_vendor
 from ugen.qa.base import QaVerdict
 from ugen.store.artifacts import ArtifactKey
 from ugen.store.models import utcnow
@@ -93,7 +93,8 @@ def make_keyframe(ctx: JobContext, index: int, attempt: int = 0) -> Made:
             environment_description=opts.environment_description,
             seed=attempt_seed(opts.job_seed, index, attempt, ctx.run_number), out_path=tmp,
         )
-        call_with_retries(lambda: ctx.providers.keyframes.generate_keyframe(request))
+        call_with_retries(lambda: ctx.providers.keyframes.generate_keyframe(request),
+                          vendor=provider_vendor(ctx.providers.keyframes, ctx.providers.name))
     ctx.record_usage("keyframe", item_name(index), ctx.providers.keyframes, request.out_path,
                      unit="image")
     return Made(key, started)

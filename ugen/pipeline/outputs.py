@@ -266,6 +266,27 @@ class CaptionsOutput(StageOutput):
     words: tuple[WordTiming, ...] = ()
 
 
+class ContentCredentials(BaseModel):
+    """The signed C2PA manifest the final video carries (``ugen.media.provenance``), as it
+    read back when the video was made."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    standard: Literal["c2pa"] = "c2pa"
+    manifest: str
+    """The active manifest's label (``urn:c2pa:...``)."""
+    claim_generator: str | None
+    digital_source_type: str | None
+    """``http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia``."""
+    signer: str | None
+    signed_with: Literal["operator", "installation"]
+    """The operator's certificate (``UGEN_C2PA_CERT_FILE``) or the installation's own."""
+    validation_state: Literal["Invalid", "Valid", "Trusted"]
+    untrusted_signer: bool
+    """Readers without the signer's CA among their trust anchors (every reader, for an
+    installation certificate) show the signer as untrusted."""
+
+
 class CompleteOutput(StageOutput):
     stage: ClassVar[StageName] = "complete"
 
@@ -273,6 +294,8 @@ class CompleteOutput(StageOutput):
     thumbnail: Artifact
     duration_s: float
     size_bytes: int
+    content_credentials: ContentCredentials | None = None
+    """None for a video made before final videos were signed."""
 
 
 OUTPUT_MODELS: dict[StageName, type[StageOutput]] = {

@@ -23,7 +23,8 @@ from ugen.pipeline.outputs import ImageInfo, PrepareOutput
 from ugen.providers.video_router import video_output_problem
 from ugen.store import jobs as job_store
 from ugen.store import ledger
-from ugen.store.artifacts import LocalArtifactStore
+from ugen.store import templates as template_store
+from ugen.store.artifacts import artifact_store
 from ugen.store.db import session_scope
 from ugen.store.limits import JobLimits, admit_job
 from ugen.store.models import Job, utcnow
@@ -106,11 +107,12 @@ def with_fresh_choices(options: JobOptions) -> JobOptions:
 
 def prepare_job(
     settings: Settings, *, account_id: str, options: JobOptions, image: Path,
-    job_id: str | None = None, limits: JobLimits | None = None,
+    job_id: str | None = None, limits: JobLimits | None = None, template_id: str | None = None,
 ) -> tuple[Job, Estimate]:
     """Validate, price, store the image, reserve credits and create the job (``queued``).
 
-    With ``limits``, the account's job limits are checked in the same transaction.
+    With ``limits``, the account's job limits are checked in the same transaction; with
+    ``template_id`` (the template ``options`` were made from), its use is counted in it.
 
     Raises:
         JobValidationError: bad image (parameters are validated by ``JobOptions``).
@@ -124,7 +126,7 @@ def prepare_job(
     options = with_fresh_choices(options)
     cost = estimate(options)
     job_id = job_id or str(uuid.uuid4())
-    store = LocalArtifactStore(settings.artifacts_dir)
+    store = artifact_store(settings)
     image_key = store.key(job_id, f"input/product.{ALLOWED_FORMATS[check.format]}")
     with session_scope(settings) as s:
         if limits is not None:
@@ -148,7 +150,10 @@ def prepare_job(
                                 has_alpha=check.has_alpha)).model_dump(mode="json"),
         )
         job_store.raise_progress(s, job_id, progress_at_stage_start("agents"))
+        if template_id is not None:
+            template_store.count_use(s, account_id, template_id)
         job_store.add_event(s, job_id, "job_created", run_number=1, stage="prepare",
                             message=f"job created; {cost.total} credits reserved",
-                            data={"estimate": cost.total})
+                            data={"estimate": cost.total,
+                                  **({"template_id": template_id} if template_id else {})})
     return job, cost

@@ -29,9 +29,12 @@ from ugen.webhooks.queue import WEBHOOKS_QUEUE
 JOBS_QUEUE = "ugen_jobs"
 IMAGE_QUEUE = "ugen_image"
 MEDIA_QUEUE = "ugen_media"
+SOCIAL_QUEUE = "ugen_social"
+"""Posts to social platforms (``ugen.pipeline.posting``)."""
 
-QueueGroup = Literal["jobs", "image", "video", "media", "webhooks"]
-QUEUE_GROUPS: tuple[QueueGroup, ...] = ("jobs", "image", "video", "media", "webhooks")
+QueueGroup = Literal["jobs", "image", "video", "media", "webhooks", "social"]
+QUEUE_GROUPS: tuple[QueueGroup, ...] = ("jobs", "image", "video", "media", "webhooks",
+                                        "social")
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ def queue_specs(settings: Settings) -> list[QueueSpec]:
         *_video_specs(settings),
         _spec(MEDIA_QUEUE, "media", settings.media_worker_concurrency, None),
         _spec(WEBHOOKS_QUEUE, "webhooks", settings.webhook_worker_concurrency, None),
+        _spec(SOCIAL_QUEUE, "social", settings.social_worker_concurrency, None),
     ]
 
 

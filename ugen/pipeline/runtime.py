@@ -53,7 +53,7 @@ def start(settings: Settings, *, role: Role = "worker",
             return _active[1]
         migrate(settings)
         # Importing registers the workflows and steps with DBOS before launch.
-        from ugen.pipeline import workflow  # noqa: F401
+        from ugen.pipeline import posting, workflow  # noqa: F401
 
         if role == "worker":
             executor_id = settings.executor_id or default_executor_id()
@@ -98,19 +98,30 @@ def stop(*, drain_s: float = 0.0) -> None:
         _active = None
 
 
-def _drain(timeout_s: float) -> None:
-    """Stop taking queued work, then wait for this process's running workflows to end."""
+def _drain(timeout_s: float) -> bool:
+    """Stop taking queued work, then wait for this process's running workflows to end;
+    True when none is left running."""
     from dbos import _dbos
 
     instance = getattr(_dbos, "_dbos_global_instance", None)
     running = getattr(instance, "_active_workflows_set", None)
     if instance is None or running is None:
-        return
+        return True
     for event in getattr(instance, "background_thread_stop_events", ()):
         event.set()  # the queue runners stop dequeuing
     deadline = time.monotonic() + timeout_s
     while running.activeList() and time.monotonic() < deadline:
         time.sleep(0.05)
+    return not running.activeList()
+
+
+def drain(timeout_s: float) -> bool:
+    """Stop taking queued work and give running workflows up to ``timeout_s`` to end, with
+    DBOS still up; True when none is left running (then :func:`stop` is quick)."""
+    with _lock:
+        if _active is None:
+            return True
+        return _drain(timeout_s)
 
 
 def on_stop(callback: Callable[[], None]) -> None:

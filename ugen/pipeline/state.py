@@ -6,20 +6,26 @@ They are DBOS steps, so a replayed workflow does not repeat them, and every writ
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC
 from typing import Any
 
 from dbos import DBOS
 
 from ugen.core.config import get_settings
 from ugen.core.estimate import Estimate
+from ugen.core.metrics import observe_stage
 from ugen.core.types import STAGES, StageName, progress_at_stage_start, stage_index
 from ugen.pipeline.errors import StageError
 from ugen.pipeline.outputs import CompleteOutput, StageOutput, parse_output
+from ugen.pipeline.workfiles import clean_run_work
 from ugen.store import jobs as job_store
 from ugen.store import ledger
 from ugen.store.db import session_scope
 from ugen.store.models import utcnow
 from ugen.webhooks.delivery import notify_job_ended
+
+log = logging.getLogger(__name__)
 
 
 @DBOS.step()
@@ -60,15 +66,25 @@ def stage_completed_step(job_id: str, run_number: int, stage: StageName,
         job = job_store.get_job(s, job_id)
         assert job is not None
         used = Estimate.from_dict(job.estimate).by_stage()[stage]
-        job_store.set_stage(s, job_id, stage, status="completed", finished_at=utcnow(),
+        started = job_store.get_stage(s, job_id, stage).started_at
+        finished = utcnow()
+        job_store.set_stage(s, job_id, stage, status="completed", finished_at=finished,
                             outputs=outputs, credits_used=used, error=None,
                             error_detail=None)
+        if started is not None:  # SQLite gives back naive datetimes; all are UTC
+            started = started if started.tzinfo else started.replace(tzinfo=UTC)
+            observe_stage(stage, (finished - started).total_seconds())
+            log.info("stage %s completed in %.1f s (run %d)", stage,
+                     (finished - started).total_seconds(), run_number)
         nxt = stage_index(stage) + 1
         if nxt < len(STAGES):
             job_store.raise_progress(s, job_id, progress_at_stage_start(STAGES[nxt]))
         job_store.add_event(s, job_id, "stage_completed", run_number=run_number, stage=stage,
                             message=f"{stage} completed", data={"outputs": outputs},
                             dedupe_key=f"{job_id}:{run_number}:{stage}:completed")
+    # What the stage made is stored and recorded: its scratch on this machine can go (a
+    # media stage's, made on a media worker, is removed there by media_stage_workflow).
+    clean_run_work(get_settings(), job_id, run_number)
 
 
 def _settle(s: Any, job_id: str, run_number: int, *, status: str, **fields: Any) -> bool:
@@ -117,6 +133,7 @@ def _stage_failed_step(job_id: str, run_number: int, stage: StageName,
             job_store.add_event(s, job_id, "job_failed", run_number=run_number, stage=stage,
                                 message=message,
                                 dedupe_key=f"{job_id}:{run_number}:failed")
+    clean_run_work(get_settings(), job_id, run_number)  # a retry is a new run, with its own
 
 
 @DBOS.step(name="job_finished_step")

@@ -3,6 +3,11 @@
 Each worker writes a heartbeat. When another worker has been silent longer than the timeout,
 exactly one live worker claims it (a guarded UPDATE) and recovers its pending workflows, so a
 machine that is gone for good does not strand its jobs, and no job is recovered twice.
+
+A worker told to stop (SIGTERM, SIGINT) stops taking work and gives its running jobs
+``shutdown_grace_s`` to end; a job still running then is handed back: the worker marks
+itself silent, so a live worker recovers the job at its next heartbeat (a restarted worker
+of the same id does so at start), from its last checkpoint.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from dbos import DBOS
 from sqlalchemy import update
@@ -87,3 +92,27 @@ def start_worker(settings: Settings, *, queues: list[str] | None = None) -> Hear
     beat.start()
     runtime.on_stop(beat.stopped.set)
     return beat
+
+
+def hand_back(settings: Settings, executor_id: str) -> None:
+    """Mark this worker silent for good, so a live worker claims and recovers its jobs at its
+    next heartbeat instead of after ``heartbeat_timeout_s``."""
+    with session_scope(settings) as s:
+        s.execute(update(Worker).where(Worker.executor_id == executor_id)
+                  .values(last_seen=datetime(2000, 1, 1, tzinfo=UTC), recovered_by=None))
+
+
+def shutdown_worker(settings: Settings, beat: Heartbeat) -> bool:
+    """Stop taking work, let running jobs end within ``settings.shutdown_grace_s``, shut
+    DBOS down; True when every job ended. Otherwise the jobs are handed back
+    (:func:`hand_back`) and DBOS is left as it is: the caller ends the process at once, as
+    a crash would, and DBOS resumes the jobs elsewhere from their last checkpoint (shutting
+    DBOS down under a running step would only make that step fail)."""
+    if runtime.drain(settings.shutdown_grace_s):
+        runtime.stop()
+        return True
+    beat.stopped.set()
+    DBOS.logger.warning("worker %s: jobs still running after %g s; handing them back",
+                        beat.executor_id, settings.shutdown_grace_s)
+    hand_back(settings, beat.executor_id)
+    return False

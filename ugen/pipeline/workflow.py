@@ -19,6 +19,7 @@ from ugen.pipeline.context import JobContext
 from ugen.pipeline.errors import JobCancelledError, stage_error
 from ugen.pipeline.outputs import StageOutput
 from ugen.pipeline.queues import MEDIA_QUEUE, get_queue
+from ugen.pipeline.workfiles import clean_run_work
 
 StageRunner = Callable[[str, int], StageOutput]
 
@@ -34,7 +35,19 @@ MEDIA_RUNNERS: dict[StageName, StageRunner] = {
 @DBOS.workflow()
 def media_stage_workflow(job_id: str, run_number: int, stage: str) -> StageOutput:
     """One FFmpeg-heavy stage's steps, run by whichever worker serves the media queue."""
-    return MEDIA_RUNNERS[stage](job_id, run_number)  # type: ignore[index]
+    output = MEDIA_RUNNERS[stage](job_id, run_number)  # type: ignore[index]
+    clean_work_step(job_id, run_number)
+    return output
+
+
+@DBOS.step()
+def clean_work_step(job_id: str, run_number: int) -> int:
+    """Remove the run's scratch on this worker (the stage's outputs are stored); bytes freed.
+
+    The last step of :func:`media_stage_workflow`, so a media worker on another machine
+    cleans its own disk; workflows recorded before it replay unchanged.
+    """
+    return clean_run_work(get_settings(), job_id, run_number)
 
 
 def _on_media_queue(stage: StageName) -> StageRunner:

@@ -115,7 +115,8 @@ def _build(settings: Settings) -> ProviderSet:
                         permanent_rate=settings.simulated_permanent_rate,
                         policy_rate=settings.simulated_policy_rate)
     voice = LocalVoiceProvider()
-    offline_video: VideoProvider = LocalVideoProvider(voice, settings.work_dir / "video-tasks")
+    offline_video: VideoProvider = LocalVideoProvider(
+        voice, settings.local_video_dir or settings.work_dir / "video-tasks")
     if chosen["video"].adapter == "simulated":
         offline_video = SimulatedVideoProvider(offline_video, latency, faults)
     keyframe_judge, segment_judge = _judges(settings, chosen["keyframe_judge"],

@@ -1,9 +1,11 @@
 """What users can do, shared by the CLI, the HTTP API and the dashboard: one function per
 action or read; callers run no SQL of their own.
 
-Modules: :mod:`~ugen.service.jobs` (submit, retry, cancel), :mod:`~ugen.service.reads`
+Modules: :mod:`~ugen.service.jobs` (submit, retry, cancel), :mod:`~ugen.service.lifecycle`
+(delete a job, collect garbage), :mod:`~ugen.service.reads`
 (the job view, its stages, files, events, usage), :mod:`~ugen.service.account` (credits,
-keys, webhook, dashboard sessions), :mod:`~ugen.service.uploads` (product images).
+keys, webhook, dashboard sessions), :mod:`~ugen.service.uploads` (product images),
+:mod:`~ugen.service.templates` (reusable job configs).
 """
 
 from __future__ import annotations
@@ -42,16 +44,26 @@ from ugen.service.jobs import (
     submit_job,
     submit_job_once,
 )
+from ugen.service.lifecycle import (
+    DeletedJob,
+    GcReport,
+    JobActiveError,
+    collect_garbage,
+    delete_job,
+    parse_duration,
+)
 from ugen.service.reads import (
     EventLine,
     EventPoll,
     JobEventView,
     JobReport,
+    OutputDownload,
     OutputNotReadyError,
     artifact_path,
     job_event_lines,
     job_event_poll,
     job_events,
+    job_output_download,
     job_output_file,
     job_report,
     job_stages,
@@ -61,6 +73,19 @@ from ugen.service.reads import (
     list_job_views,
     stage_output,
 )
+from ugen.service.templates import (
+    TemplateChanges,
+    TemplateConfig,
+    TemplateLimitError,
+    TemplateNotFoundError,
+    TemplateRecord,
+    create_template,
+    delete_template,
+    list_templates,
+    options_with_template,
+    template,
+    update_template,
+)
 from ugen.service.uploads import (
     StoredUpload,
     fetch_product_image,
@@ -69,17 +94,26 @@ from ugen.service.uploads import (
 )
 
 __all__ = [
+    "DeletedJob",
     "DeliveryAttempt",
     "EventLine",
     "EventPoll",
+    "GcReport",
     "IdempotencyConflictError",
+    "JobActiveError",
     "JobEventView",
     "JobNotFoundError",
     "JobReport",
     "JobStateError",
     "LedgerLine",
+    "OutputDownload",
     "OutputNotReadyError",
     "StoredUpload",
+    "TemplateChanges",
+    "TemplateConfig",
+    "TemplateLimitError",
+    "TemplateNotFoundError",
+    "TemplateRecord",
     "WebhookSetting",
     "account_balance",
     "api_keys_of",
@@ -87,13 +121,18 @@ __all__ = [
     "cancel_job",
     "check_owner",
     "clear_webhook",
+    "collect_garbage",
     "create_account_key",
     "create_login_link",
+    "create_template",
+    "delete_job",
+    "delete_template",
     "ensure_default_account",
     "fetch_product_image",
     "job_event_lines",
     "job_event_poll",
     "job_events",
+    "job_output_download",
     "job_output_file",
     "job_report",
     "job_stages",
@@ -102,6 +141,9 @@ __all__ = [
     "job_with_stages",
     "ledger_page",
     "list_job_views",
+    "list_templates",
+    "options_with_template",
+    "parse_duration",
     "price_job",
     "purchase_credits",
     "retry_job",
@@ -115,6 +157,8 @@ __all__ = [
     "stage_output",
     "submit_job",
     "submit_job_once",
+    "template",
+    "update_template",
     "uploaded_image",
     "web_session",
     "web_sessions_of",

@@ -27,7 +27,7 @@ from ugen.pipeline.state import cancel_job_state
 from ugen.pipeline.workflow import job_workflow, workflow_id_for
 from ugen.store import jobs as job_store
 from ugen.store import ledger
-from ugen.store.artifacts import LocalArtifactStore
+from ugen.store.artifacts import artifact_store
 from ugen.store.db import session_scope
 from ugen.store.limits import JobLimits
 from ugen.store.models import utcnow
@@ -77,15 +77,17 @@ def _enqueue(job_id: str, run_number: int, from_stage: str) -> str:
 
 
 def submit_job(settings: Settings, *, account_id: str, options: JobOptions, image: Path,
-               limits: JobLimits | None = None) -> str:
+               limits: JobLimits | None = None, template_id: str | None = None) -> str:
     """Validate, reserve and queue a job; return its id (``prepare`` is done on return).
 
     ``limits``: the account's job limits to enforce (the API's; the CLI has none).
+    ``template_id``: the template ``options`` were made from; its use is counted with the
+    job's creation (``TemplateNotFoundError`` if it is gone meanwhile).
     """
     if runtime.active_role() is None:
         runtime.start(settings, role="client")
     job, _ = prepare_job(settings, account_id=account_id, options=options, image=image,
-                         limits=limits)
+                         limits=limits, template_id=template_id)
     wfid = _enqueue(job.id, 1, "agents")
     with session_scope(settings) as s:
         job_store.set_job_fields(s, job.id, workflow_id=wfid)
@@ -113,7 +115,8 @@ def _idempotent_match(settings: Settings, account_id: str, key: str,
 
 def submit_job_once(settings: Settings, *, account_id: str, options: JobOptions, image: Path,
                     idempotency_key: str, request_hash: str,
-                    limits: JobLimits | None = None) -> tuple[str, bool]:
+                    limits: JobLimits | None = None,
+                    template_id: str | None = None) -> tuple[str, bool]:
     """Like :func:`submit_job`, at most once per ``idempotency_key`` of the account.
 
     Returns:
@@ -128,7 +131,7 @@ def submit_job_once(settings: Settings, *, account_id: str, options: JobOptions,
     if runtime.active_role() is None:
         runtime.start(settings, role="client")
     job, _ = prepare_job(settings, account_id=account_id, options=options, image=image,
-                         limits=limits)
+                         limits=limits, template_id=template_id)
     try:
         with session_scope(settings) as s:
             job_store.set_job_fields(s, job.id, idempotency_key=idempotency_key,
@@ -191,7 +194,7 @@ def retry_job(settings: Settings, job_id: str, from_stage: str | None = None, *,
                                 f"retry from {limit} or an earlier stage")
         prepared = parse_output(PrepareOutput, job_store.get_stage(s, job_id, "prepare").outputs)
         if start == "prepare":
-            store = LocalArtifactStore(settings.artifacts_dir)
+            store = artifact_store(settings)
             check_product_image(store.path(prepared.product_image), settings)
         params = dict(job.params)
         if changes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -19,7 +19,7 @@ from ugen.service.jobs import JobNotFoundError, owned
 from ugen.store import items as item_store
 from ugen.store import jobs as job_store
 from ugen.store.api_keys import account_of_key
-from ugen.store.artifacts import ArtifactKey, LocalArtifactStore
+from ugen.store.artifacts import ArtifactKey, artifact_store
 from ugen.store.db import session_scope
 from ugen.store.models import JobEvent
 from ugen.views import JobPublic, StageDetailPublic, as_utc, job_public, stage_detail
@@ -59,12 +59,16 @@ def job_stages(settings: Settings, job_id: str, *,
 
 class JobReport(BaseModel):
     """Everything ``ugen show`` tells of a job: its view, its stages with what they made,
-    the calls made for it, and where its files are on this machine."""
+    the calls made for it, and where its files are: their keys in the artifact store, and
+    their paths on this machine with local storage (with S3, None: the job view's
+    ``final_video_url`` is the store's presigned URL, and nothing is downloaded to report)."""
 
     job: JobPublic
     stages: list[StageDetailPublic]
     provider_calls: dict[str, int]
     usage: dict[str, dict[str, Any]]
+    final_video_key: str | None
+    thumbnail_key: str | None
     final_video_path: str | None
     thumbnail_path: str | None
 
@@ -77,13 +81,18 @@ def job_report(settings: Settings, job_id: str) -> JobReport:
         row = job_store.get_job(s, job_id)
         assert row is not None
         final, thumb = row.final_video, row.thumbnail
-    store = LocalArtifactStore(settings.artifacts_dir)
+    store = artifact_store(settings)
+
+    def local(key: str | None) -> str | None:
+        found = store.local_path(ArtifactKey(key)) if key else None
+        return str(found) if found is not None else None
+
     return JobReport(
         job=job, stages=job_stages(settings, job_id),
         provider_calls={f"{c}:{i}": n for (c, i), n in sorted(calls.items())},
         usage=job_usage(settings, job_id),
-        final_video_path=str(store.path(ArtifactKey(final))) if final else None,
-        thumbnail_path=str(store.path(ArtifactKey(thumb))) if thumb else None)
+        final_video_key=final or None, thumbnail_key=thumb or None,
+        final_video_path=local(final), thumbnail_path=local(thumb))
 
 
 def stage_output(settings: Settings, job_id: str, model: type[OutputT]) -> OutputT:
@@ -98,7 +107,7 @@ def stage_output(settings: Settings, job_id: str, model: type[OutputT]) -> Outpu
         if record.status != "completed":
             raise LookupError(f"{model.stage} of job {job_id} is {record.status}")
         data, qai_mode = dict(record.outputs), str(job.params.get("qai_mode", "lenient"))
-    store = LocalArtifactStore(settings.artifacts_dir)
+    store = artifact_store(settings)
     return parse_output(model, data, threshold=threshold_for(qai_mode),
                         path_of=lambda key: store.path(ArtifactKey(key)))
 
@@ -111,7 +120,7 @@ def artifact_path(settings: Settings, job_id: str, name: str) -> Path:
     """
     with session_scope(settings) as s:
         owned(job_store.get_job(s, job_id), job_id)
-    store = LocalArtifactStore(settings.artifacts_dir)
+    store = artifact_store(settings)
     return store.path(store.key(job_id, name))
 
 
@@ -123,24 +132,69 @@ class OutputNotReadyError(Exception):
         self.status = status
 
 
-def job_output_file(settings: Settings, job_id: str, which: Literal["video", "thumbnail"], *,
-                    account_id: str | None = None) -> Path:
-    """The finished MP4 or poster of a completed job.
+OutputKind = Literal["video", "thumbnail"]
 
-    Raises:
-        JobNotFoundError: no such job, or another account's; OutputNotReadyError: the job
-        has not completed; FileNotFoundError: the file is gone.
-    """
+
+def _output_key(settings: Settings, job_id: str, which: OutputKind,
+                account_id: str | None) -> ArtifactKey:
     with session_scope(settings) as s:
         job = owned(job_store.get_job(s, job_id), job_id, account_id)
         key = job.final_video if which == "video" else job.thumbnail
         status = job.status
     if status != "completed" or not key:
         raise OutputNotReadyError(job_id, status, which)
-    path = LocalArtifactStore(settings.artifacts_dir).path(ArtifactKey(key))
+    return ArtifactKey(key)
+
+
+def job_output_file(settings: Settings, job_id: str, which: OutputKind, *,
+                    account_id: str | None = None) -> Path:
+    """The finished MP4 or poster of a completed job, as a file on this machine (with S3:
+    fetched into the cache; ``ugen run --out`` copies it).
+
+    Raises:
+        JobNotFoundError: no such job, or another account's; OutputNotReadyError: the job
+        has not completed; FileNotFoundError: the file is gone.
+    """
+    path = artifact_store(settings).path(_output_key(settings, job_id, which, account_id))
     if not path.is_file():
         raise FileNotFoundError(f"the {which} of job {job_id} is gone")
     return path
+
+
+@dataclass(frozen=True)
+class OutputDownload:
+    """Where a completed job's MP4 or poster is downloaded from: the store's presigned URL
+    (S3: the client is sent there, the bytes never pass through the API), else the file on
+    this machine (local storage)."""
+
+    key: ArtifactKey
+    filename: str | None
+    """The name a browser saves it under (the video only: ``<job_id>.mp4``)."""
+    url: str | None
+    path: Path | None
+
+
+def job_output_download(settings: Settings, job_id: str, which: OutputKind, *,
+                        account_id: str | None = None) -> OutputDownload:
+    """Where to download the finished MP4 or poster of a completed job from. A presigned
+    URL is valid ``download_url_ttl_s``, as the job's ``final_video_url``; nothing is
+    fetched from the store to give it.
+
+    Raises:
+        JobNotFoundError: no such job, or another account's; OutputNotReadyError: the job
+        has not completed; FileNotFoundError: the file is gone (local storage; S3 answers
+        404 itself).
+    """
+    key = _output_key(settings, job_id, which, account_id)
+    filename = f"{job_id}{PurePosixPath(key).suffix}" if which == "video" else None
+    store = artifact_store(settings)
+    url = store.presigned_url(key, settings.download_url_ttl_s, filename=filename)
+    if url is not None:
+        return OutputDownload(key, filename, url, None)
+    path = store.path(key)
+    if not path.is_file():
+        raise FileNotFoundError(f"the {which} of job {job_id} is gone")
+    return OutputDownload(key, filename, None, path)
 
 
 def job_usage(settings: Settings, job_id: str) -> dict[str, dict[str, Any]]:
@@ -246,7 +300,7 @@ def job_with_stages(settings: Settings, job_id: str, *, account_id: str | None =
         job = owned(found, job_id, account_id)
         attempts = item_store.attempts_of(s, job_id)
         threshold = threshold_for(str(job.params.get("qai_mode", "lenient")))
-        store = LocalArtifactStore(settings.artifacts_dir)
+        store = artifact_store(settings)
         details = [stage_detail(st, estimate=job.estimate, threshold=threshold,
                                 path_of=lambda key: store.path(ArtifactKey(key)),
                                 attempts=attempts) for st in stages]

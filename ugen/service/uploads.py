@@ -11,7 +11,7 @@ from pathlib import Path
 from ugen.core.config import Settings
 from ugen.net import FetchLimits, any_address, fetch_image, is_public_address
 from ugen.pipeline.prepare import ALLOWED_FORMATS, JobValidationError, check_product_image
-from ugen.store.artifacts import ArtifactKey, LocalArtifactStore
+from ugen.store.artifacts import ArtifactKey, artifact_store
 
 IMAGE_TYPES: dict[str, str] = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
                "GIF": "image/gif"}
@@ -43,7 +43,7 @@ def save_product_image(settings: Settings, account_id: str, data: bytes) -> Stor
         check = check_product_image(tmp, settings)
         upload_id = str(uuid.uuid4())
         key = ArtifactKey(f"uploads/{account_id}/{upload_id}.{ALLOWED_FORMATS[check.format]}")
-        LocalArtifactStore(settings.artifacts_dir).put_file(key, tmp)
+        artifact_store(settings).put_file(key, tmp)
     return StoredUpload(upload_id, IMAGE_TYPES[check.format], check.width, check.height,
                         len(data))
 
@@ -74,10 +74,10 @@ def uploaded_image(settings: Settings, account_id: str, upload_id: str, *,
         canonical = str(uuid.UUID(upload_id))
     except ValueError:
         canonical = ""
-    folder = LocalArtifactStore(settings.artifacts_dir).path(ArtifactKey(f"uploads/{account_id}"))
-    found = (sorted(folder.glob(f"{canonical}.*"))
-             if canonical and canonical == upload_id and folder.is_dir() else [])
+    store = artifact_store(settings)
+    found = (sorted(obj.key for obj in store.iter_keys(f"uploads/{account_id}/{canonical}."))
+             if canonical and canonical == upload_id else [])
     if not found:
         raise JobValidationError(field, "no such upload in this account; upload the image "
                                         "again")
-    return found[0]
+    return store.path(found[0])

@@ -6,15 +6,15 @@ already finished is never moved back, and ``progress_percent`` never decreases w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ugen.core.types import STAGES, TERMINAL_STATUSES, StageName
-from ugen.store.models import Job, JobEvent, JobStage, ProviderCall, utcnow
+from ugen.store.models import Job, JobEvent, JobItem, JobStage, ProviderCall, utcnow
 
 
 def create_job(session: Session, job: Job) -> None:
@@ -228,3 +228,35 @@ def event_lines(session: Session, job_id: str, *, after_id: int = 0,
                events.c.message, events.c.created_at)
         .where(events.c.job_id == job_id, events.c.id > after_id)
         .order_by(events.c.id).limit(limit)).all())
+
+
+def delete_finished_job(session: Session, job_id: str) -> bool:
+    """Delete a job that has ended, with its stages, events and attempts; True if deleted.
+
+    One guarded DELETE: a job that is queued or running (or was retried meanwhile) is left
+    alone. Ledger lines (``credit_transactions``) and provider calls keep their ``job_id``
+    (a plain column, no foreign key), so balances and vendor costs still add up.
+    """
+    gone = session.execute(delete(Job).where(Job.id == job_id,
+                                             Job.status.in_(TERMINAL_STATUSES)))
+    if not gone.rowcount:  # type: ignore[attr-defined]
+        return False
+    # The foreign keys cascade; deleting explicitly too keeps a connection without
+    # SQLite's foreign_keys pragma from leaving rows behind.
+    for child in (JobItem, JobEvent, JobStage):
+        session.execute(delete(child).where(child.job_id == job_id))
+    return True
+
+
+def existing_job_ids(session: Session, job_ids: Collection[str]) -> set[str]:
+    """Which of ``job_ids`` are jobs."""
+    ids = list(job_ids)
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        found.update(session.scalars(select(Job.id).where(Job.id.in_(ids[start:start + 500]))))
+    return found
+
+
+def active_job_ids(session: Session) -> set[str]:
+    """Jobs that are queued or running (their work files are in use)."""
+    return set(session.scalars(select(Job.id).where(Job.status.not_in(TERMINAL_STATUSES))))

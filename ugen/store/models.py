@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -261,3 +262,98 @@ class WebhookDelivery(Base):
     state: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[datetime | None] = mapped_column()
+
+
+class SocialConnection(Base):
+    """An account's connection to one social platform; tokens sealed (``ugen.social.tokens``)."""
+
+    __tablename__ = "social_connections"
+    __table_args__ = (
+        UniqueConstraint("account_id", "platform", name="ux_social_connections_platform"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    platform_user_id: Mapped[str | None] = mapped_column(String(200))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    scopes: Mapped[str] = mapped_column(Text, default="")
+    """The scopes the user granted, space separated."""
+    access_token: Mapped[str] = mapped_column(Text)
+    """Encrypted at rest (``enc:v1:...``)."""
+    refresh_token: Mapped[str | None] = mapped_column(Text)
+    """Encrypted at rest (``enc:v1:...``)."""
+    expires_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    """``active``, or ``revoked`` once the platform refused its tokens for good."""
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class OAuthState(Base):
+    """One connect attempt: single use, expiring; the state itself is stored hashed."""
+
+    __tablename__ = "oauth_states"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    platform: Mapped[str] = mapped_column(String(16))
+    code_verifier: Mapped[str | None] = mapped_column(Text)
+    """The PKCE verifier, encrypted at rest; None where the platform has no PKCE."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
+class SocialPost(Base):
+    """One request to post a job's video to a platform, and how it ended."""
+
+    __tablename__ = "social_posts"
+    __table_args__ = (
+        Index("ux_social_posts_idempotency", "account_id", "idempotency_key", unique=True),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    job_id: Mapped[str] = mapped_column(String(36), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    """``queued``, ``uploading``, ``published`` or ``failed``."""
+    request: Mapped[dict[str, Any]] = mapped_column()
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    workflow_id: Mapped[str] = mapped_column(String(80))
+    platform_post_id: Mapped[str | None] = mapped_column(String(200))
+    platform_url: Mapped[str | None] = mapped_column(String(500))
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    notices: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """What the user should know that is not an error (a Short, a forced privacy)."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column()
+
+
+class Template(Base):
+    """A reusable job config of one account: only the fields it sets, by their Jobs names."""
+
+    __tablename__ = "templates"
+    __table_args__ = (
+        Index("ix_templates_account_order", "account_id", "is_default", "use_count",
+              "updated_at"),
+        # At most one default per account, whatever the requests race to do.
+        Index("ux_templates_default", "account_id", unique=True,
+              sqlite_where=text("is_default"), postgresql_where=text("is_default")),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    config: Mapped[dict[str, Any]] = mapped_column()
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    use_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

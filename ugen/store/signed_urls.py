@@ -4,6 +4,10 @@ A URL is ``/api/v1/files/{job_id}/{name}?expires=UNIX&signature=HEX`` where ``si
 the hex HMAC-SHA256 of ``"{path}\\n{expires}"`` under the URL signing key. The key is
 ``UGEN_URL_SIGNING_SECRET``; without it a random key is created once in the data dir (mode
 0600) so URLs stay valid across restarts and are shared by every process on that data dir.
+
+With S3 storage (``UGEN_STORAGE_URL=s3://…``) the URLs handed out are the store's presigned
+GET URLs instead, valid the same ``download_url_ttl_s``; the bytes then never pass through
+the API.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ import os
 import secrets
 import threading
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlencode
 
 from ugen.core.config import Settings
+from ugen.store.artifacts import ArtifactKey, artifact_store
 
 FILES_PREFIX = "/api/v1/files"
 KEY_FILE = "url_signing.key"
@@ -82,8 +87,15 @@ def artifact_name(job_id: str, artifact_key: str) -> str:
 
 def sign_artifact(settings: Settings, job_id: str, artifact_key: str, *,
                   now: float | None = None) -> str:
-    """The signed download URL of one artifact of a job, valid ``download_url_ttl_s``."""
-    path = file_path(job_id, artifact_name(job_id, artifact_key))
+    """The signed download URL of one artifact of a job, valid ``download_url_ttl_s``: the
+    store's own presigned URL when it has them (S3), else this API's ``/files`` URL."""
+    name = artifact_name(job_id, artifact_key)
+    store = artifact_store(settings)
+    presigned = store.presigned_url(ArtifactKey(f"{job_id}/{name}"), settings.download_url_ttl_s,
+                                    filename=PurePosixPath(name).name)
+    if presigned is not None:
+        return presigned
+    path = file_path(job_id, name)
     expires = int(now if now is not None else time.time()) + settings.download_url_ttl_s
     query = urlencode({"expires": expires,
                        "signature": _signature(signing_key(settings), path, expires)})

@@ -25,6 +25,7 @@ from typing import Any
 from dbos import DBOS, SetWorkflowID
 
 from ugen.core.config import Settings, get_settings
+from ugen.core.metrics import count_webhook
 from ugen.store import jobs as job_store
 from ugen.store.db import session_scope
 from ugen.store.models import Job, WebhookDelivery, utcnow
@@ -153,7 +154,9 @@ def attempt_step(delivery_id: str, attempt: int, max_attempts: int, retry_in_s: 
     if not ok:
         DBOS.logger.info("webhook %s attempt %d to %s failed: %s", delivery_id, attempt,
                          url, error)
-    return "delivered" if ok else "retry" if retry else "failed"
+    result = "delivered" if ok else "retry" if retry else "failed"
+    count_webhook(result)
+    return result
 
 
 @DBOS.workflow()

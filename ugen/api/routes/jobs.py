@@ -1,11 +1,13 @@
-"""``/jobs``: create, read, list, retry and cancel jobs, and download their outputs."""
+"""``/jobs``: create, read, list, retry, cancel and delete jobs, and download their outputs."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, RedirectResponse
+from pydantic import ValidationError
 
 from ugen import service
 from ugen.api.deps import AccountDep, ApiKeyDep, PageQ, SettingsDep, client_address
@@ -23,6 +25,7 @@ from ugen.api.schemas import (
 )
 from ugen.api.strict_json import StrictJsonRoute
 from ugen.core.config import Settings
+from ugen.core.schemas import JobOptions
 from ugen.core.types import JobStatus, StageName
 from ugen.store.limits import JobLimits
 from ugen.views import StageDetailPublic, signed_json
@@ -56,28 +59,56 @@ def load_job(settings: Settings, account: str, job_id: str) -> JobPublic:
                               "account is reached; retry after `Retry-After` seconds."}})
 def create_job(body: JobCreate, response: Response, settings: SettingsDep,
                account: AccountDep) -> JobPublic:
-    """Create a job: validate, price, reserve credits and queue it."""
-    if body.webhook_url is not None:
+    """Create a job: validate, price, reserve credits and queue it (with `template_id`,
+    the template's config fills every field the body does not set)."""
+    options = job_options(settings, account, body)
+    if options.webhook_url is not None:
         try:
-            check_webhook_url(body.webhook_url, allow_private=settings.allow_private_urls)
+            check_webhook_url(options.webhook_url, allow_private=settings.allow_private_urls)
         except UnsafeWebhookUrlError as err:
-            raise field_error("webhook_url", str(err), body.webhook_url,
+            raise field_error("webhook_url", str(err), options.webhook_url,
                               reason=err.reason) from err
     image = product_image_path(settings, account, body.product_image_url)
-    options = body.to_options()
     limits = JobLimits(max_concurrent=settings.max_concurrent_jobs,
                        max_daily=settings.max_daily_jobs)
-    if body.idempotency_key is not None:
-        job_id, created = service.submit_job_once(
-            settings, account_id=account, options=options, image=image,
-            idempotency_key=body.idempotency_key, request_hash=body.request_hash(),
-            limits=limits)
-        if not created:
-            response.status_code = 200
-    else:
-        job_id = service.submit_job(settings, account_id=account, options=options, image=image,
-                                    limits=limits)
+    try:
+        if body.idempotency_key is not None:
+            job_id, created = service.submit_job_once(
+                settings, account_id=account, options=options, image=image,
+                idempotency_key=body.idempotency_key, request_hash=body.request_hash(),
+                limits=limits, template_id=body.template_id)
+            if not created:
+                response.status_code = 200
+        else:
+            job_id = service.submit_job(settings, account_id=account, options=options,
+                                        image=image, limits=limits,
+                                        template_id=body.template_id)
+    except service.TemplateNotFoundError as err:  # deleted since its config was read
+        raise _unknown_template(err.template_id) from None
     return load_job(settings, account, job_id)
+
+
+def _unknown_template(template_id: str) -> RequestValidationError:
+    return field_error("template_id", f"{template_id!r} is no template of this account; see "
+                       "GET /api/v1/templates", template_id, reason="template_not_found")
+
+
+def job_options(settings: Settings, account: str, body: JobCreate) -> JobOptions:
+    """The body's options, or with ``template_id`` the template's under the body's own.
+
+    Raises:
+        RequestValidationError: an unknown template, or merged options that make no job.
+    """
+    if body.template_id is None:
+        return body.to_options()
+    try:
+        return service.options_with_template(settings, account, body.template_id,
+                                             body.own_fields())
+    except service.TemplateNotFoundError:
+        raise _unknown_template(body.template_id) from None
+    except ValidationError as err:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])}
+                                      for e in err.errors()]) from None
 
 
 @router.get("")
@@ -124,40 +155,60 @@ def cancel_job(job_id: str, settings: SettingsDep, account: AccountDep) -> JobPu
     return load_job(settings, account, job_id)
 
 
-def _download(settings: Settings, account: str, job_id: str,
-              which: Literal["video", "thumbnail"]) -> FileResponse:
+@router.delete("/{job_id}", status_code=204, response_class=Response,
+               responses={409: {"model": ErrorPublic, "description": "The job is queued or "
+                                "running: cancel it first."}})
+def delete_job(job_id: str, settings: SettingsDep, account: AccountDep) -> Response:
+    """Delete a finished job with its files; its credit transactions stay in the ledger."""
     try:
-        path = service.job_output_file(settings, job_id, which, account_id=account)
+        service.delete_job(settings, job_id, account_id=account)
+    except service.JobNotFoundError:
+        raise ApiError(404, "JOB_NOT_FOUND", f"no job {job_id}") from None
+    except service.JobActiveError as err:
+        raise ApiError(409, "JOB_ACTIVE", str(err), {"status": err.status}) from None
+    return Response(status_code=204)
+
+
+def _download(settings: Settings, account: str, job_id: str,
+              which: Literal["video", "thumbnail"]) -> Response:
+    """The file itself with local storage; with S3 a redirect to the store's presigned URL
+    (valid ``download_url_ttl_s``), so the bytes never pass through the API."""
+    try:
+        found = service.job_output_download(settings, job_id, which, account_id=account)
     except service.JobNotFoundError:
         raise ApiError(404, "JOB_NOT_FOUND", f"no job {job_id}") from None
     except service.OutputNotReadyError as err:
         raise ApiError(404, "OUTPUT_NOT_READY", str(err), {"status": err.status}) from None
     except FileNotFoundError as err:
         raise ApiError(404, "OUTPUT_NOT_FOUND", str(err)) from None
+    if found.url is not None:
+        return RedirectResponse(found.url, status_code=307)
+    assert found.path is not None
     media_type = "video/mp4" if which == "video" else "image/jpeg"
-    return FileResponse(path, media_type=media_type,
-                        filename=f"{job_id}{path.suffix}" if which == "video" else None)
+    return FileResponse(found.path, media_type=media_type, filename=found.filename)
 
 
 def binary_response(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
     """A 200 of raw bytes in OpenAPI: ``application/octet-stream`` is listed first so that
-    client generators, which know no ``video/mp4`` or ``image/jpeg``, return the bytes."""
+    client generators, which know no ``video/mp4`` or ``image/jpeg``, return the bytes; and
+    the 307 to the store's presigned URL when artifacts are in S3."""
     binary = {"schema": {"type": "string", "format": "binary"}}
     return {200: {"description": f"{what}, sent as `Content-Type: {media_type}`.",
-                  "content": {"application/octet-stream": binary, media_type: binary}}}
+                  "content": {"application/octet-stream": binary, media_type: binary}},
+            307: {"description": "With S3 storage: `Location` is the store's presigned URL "
+                  "of the file, valid as long as `final_video_url`."}}
 
 
 @router.get("/{job_id}/video", response_class=FileResponse,
             responses=binary_response("video/mp4", "The MP4"))
-def download_video(job_id: str, settings: SettingsDep, account: AccountDep) -> FileResponse:
+def download_video(job_id: str, settings: SettingsDep, account: AccountDep) -> Response:
     """Download the finished MP4 of a completed job."""
     return _download(settings, account, job_id, "video")
 
 
 @router.get("/{job_id}/thumbnail", response_class=FileResponse,
             responses=binary_response("image/jpeg", "The poster JPEG"))
-def download_thumbnail(job_id: str, settings: SettingsDep, account: AccountDep
-                       ) -> FileResponse:
+def download_thumbnail(job_id: str, settings: SettingsDep, account: AccountDep) -> Response:
     """Download the poster JPEG of a completed job."""
     return _download(settings, account, job_id, "thumbnail")
 

@@ -1,14 +1,16 @@
 """Offline video provider: animates one segment from keyframe A to keyframe B.
 
 ``submit`` only records the request (``<tasks_dir>/<task id>.json``; the id is a hash of the
-request, so submitting the same request again returns the same task and renders nothing new).
-The first ``poll`` renders: frames are drawn with numpy/Pillow (see
-:mod:`ugen.providers.local._motion`) and piped into ffmpeg (libx264, yuv420p, BT.709) with an
-AAC 48 kHz track: the spoken line from the injected voice provider (in the persona's
-:func:`on_camera_voice`), starting :data:`LEAD_IN_S` in and cut or padded to the segment, or
-silence.
-The MP4 is written to a temporary name and renamed onto ``request.out_path``, so a crash never
-leaves half a file there.
+request, so submitting the same request again returns the same task and renders nothing new)
+with copies of its two keyframes in ``<tasks_dir>/<task id>/``, as a vendor keeps what was
+uploaded: any worker polls the task, whichever machine submitted it and whatever became of
+that machine's disk. The first ``poll`` renders, into that folder: frames are drawn with
+numpy/Pillow (see :mod:`ugen.providers.local._motion`) and piped into ffmpeg (libx264,
+yuv420p, BT.709) with an AAC 48 kHz track: the spoken line from the injected voice provider
+(in the persona's :func:`on_camera_voice`), starting :data:`LEAD_IN_S` in and cut or padded to
+the segment, or silence.
+The MP4 is written to a temporary name and renamed onto its place, so a crash never leaves
+half a file there.
 
 The first frame is keyframe A and the last frame keyframe B; there are exactly
 ``round(duration_s * fps)`` frames.
@@ -19,10 +21,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import threading
 import wave
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +39,7 @@ from ugen.media.errors import MediaError
 from ugen.media.runner import FrameWriter
 from ugen.providers.base import ProviderError, SegmentRequest, VideoPoll, VoiceProvider
 from ugen.providers.local._motion import Motion, Shot, load_rgb, rebuild_layers
+from ugen.providers.local._palette import sidecar_path
 
 PROVIDER = "local-video"
 AUDIO_RATE = 48000
@@ -111,9 +116,21 @@ class LocalVideoProvider:
             if existing is not None and existing.get("state") in ("pending", "succeeded"):
                 return task_id
             self.tasks_dir.mkdir(parents=True, exist_ok=True)
+            held = self._hold(task_id, request)
             _write_json(path, {"task_id": task_id, "state": "pending",
-                               "request": _request_json(request)})
+                               "request": _request_json(held)})
         return task_id
+
+    def _hold(self, task_id: str, request: SegmentRequest) -> SegmentRequest:
+        """The request as this provider keeps it: its own copies of the keyframes (with their
+        layout sidecars) and its own output path, in the task's folder."""
+        folder = self.tasks_dir / task_id
+        folder.mkdir(exist_ok=True)
+        frames = [_copy_frame(src, folder / f"{name}{src.suffix}")
+                  for name, src in (("first", request.first_frame),
+                                    ("last", request.last_frame))]
+        return replace(request, first_frame=frames[0], last_frame=frames[1],
+                       out_path=folder / "segment.mp4")
 
     def poll(self, task_id: str) -> VideoPoll:
         path = self._task_path(task_id) if _valid_id(task_id) else None
@@ -139,6 +156,17 @@ class LocalVideoProvider:
         task.update(state="succeeded", output=str(request.out_path))
         _write_json(path, task)
         return VideoPoll("succeeded", output=request.out_path)
+
+
+def _copy_frame(src: Path, dst: Path) -> Path:
+    """Copy a keyframe and its sidecar; a missing keyframe keeps its path (the render then
+    fails with the reason)."""
+    if not src.is_file():
+        return src
+    shutil.copyfile(src, dst)
+    if sidecar_path(src).is_file():
+        shutil.copyfile(sidecar_path(src), sidecar_path(dst))
+    return dst
 
 
 def _valid_id(task_id: str) -> bool:

@@ -1,0 +1,123 @@
+"""Artifacts as files under one local directory: the default store of a single machine."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ugen.store.artifacts.base import ArtifactKey, StoredObject, check_relative, make_key
+
+
+class LocalArtifactStore:
+    """Artifacts as files under one root directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def key(self, job_id: str, name: str) -> ArtifactKey:
+        try:
+            return make_key(job_id, name)
+        except ValueError:
+            raise ValueError(f"bad artifact name {name!r}") from None
+
+    def path(self, key: ArtifactKey) -> Path:
+        target = (self.root / key).resolve()
+        if not target.is_relative_to(self.root.resolve()):
+            raise ValueError(f"artifact key escapes the store: {key!r}")
+        return target
+
+    def local_path(self, key: ArtifactKey) -> Path | None:
+        """The artifact's file: it is on this machine already."""
+        return self.path(key)
+
+    def exists(self, key: ArtifactKey) -> bool:
+        return self.path(key).is_file()
+
+    def put_file(self, key: ArtifactKey, src: Path) -> ArtifactKey:
+        with self.writing(key) as tmp:
+            shutil.copyfile(src, tmp)
+        return key
+
+    @contextmanager
+    def writing(self, key: ArtifactKey) -> Iterator[Path]:
+        """A temporary path to write; it becomes the artifact when the block ends. Companion
+        files written beside it (``<tmp>.<more>``, a provider's metadata) travel with it as
+        ``<artifact>.<more>``."""
+        final = self.path(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = final.with_name(f".{final.stem}.{uuid.uuid4().hex[:8]}.tmp{final.suffix}")
+        companions = f"{glob.escape(tmp.name)}.*"
+        try:
+            yield tmp
+            for companion in tmp.parent.glob(companions):
+                os.replace(companion, final.with_name(final.name + companion.name[len(tmp.name):]))
+            os.replace(tmp, final)
+        finally:
+            tmp.unlink(missing_ok=True)
+            for companion in tmp.parent.glob(companions):
+                companion.unlink(missing_ok=True)
+
+    def iter_keys(self, prefix: str = "") -> Iterator[StoredObject]:
+        """Every stored file whose key starts with ``prefix``; writes in progress (hidden
+        ``.<stem>.<id>.tmp`` files) are not artifacts yet and are skipped."""
+        check_relative(prefix, allow_empty=True)
+        root = self.root.resolve()
+        # Walk only the deepest folder the prefix names in full.
+        start = root / prefix.rsplit("/", 1)[0] if "/" in prefix else root
+        if not start.is_dir():
+            return
+        for dirpath, dirnames, filenames in os.walk(start):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for filename in filenames:
+                if filename.startswith("."):
+                    continue
+                full = Path(dirpath) / filename
+                key = full.relative_to(root).as_posix()
+                if not key.startswith(prefix):
+                    continue
+                try:
+                    st = full.stat()
+                except FileNotFoundError:  # deleted while we walked
+                    continue
+                yield StoredObject(
+                    key=ArtifactKey(key),
+                    size=st.st_size,
+                    modified=datetime.fromtimestamp(st.st_mtime, tz=UTC),
+                )
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every artifact whose key starts with ``prefix`` (and the folders left empty);
+        returns the bytes freed. An empty prefix is refused: it would wipe the store."""
+        if not prefix:
+            raise ValueError("refusing to delete the whole artifact store (empty prefix)")
+        freed = 0
+        folders: set[Path] = set()
+        for obj in list(self.iter_keys(prefix)):
+            target = self.path(obj.key)
+            try:
+                target.unlink()
+            except FileNotFoundError:
+                continue
+            freed += obj.size
+            folders.add(target.parent)
+        root = self.root.resolve()
+        for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+            while folder != root and folder.is_relative_to(root):
+                try:
+                    folder.rmdir()  # only when empty
+                except OSError:
+                    break
+                folder = folder.parent
+        return freed
+
+    def presigned_url(
+        self, key: ArtifactKey, expires_in_s: int, filename: str | None = None
+    ) -> str | None:
+        """None: local artifacts are downloaded through the API's own signed URLs."""
+        return None
