@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL database for a benchmark run (the tests have their own helper)."""
+"""A throwaway PostgreSQL database for a benchmark run or a test."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ class NoPostgres(RuntimeError):
 
 
 @contextmanager
-def temporary_database(admin_url: str = ADMIN_URL) -> Iterator[str]:
-    """Create ``ugen_bench_<random>`` and yield its URL; drop it afterwards.
+def temporary_database(admin_url: str = ADMIN_URL, *, prefix: str = "ugen_bench"
+                       ) -> Iterator[str]:
+    """Create ``<prefix>_<random>`` and yield its URL; drop it afterwards.
 
     Raises:
         NoPostgres: the server does not answer.
@@ -25,7 +26,7 @@ def temporary_database(admin_url: str = ADMIN_URL) -> Iterator[str]:
 
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT",
                            connect_args={"connect_timeout": 3})
-    name = f"ugen_bench_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     try:
         with engine.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -8,14 +8,14 @@ bucket is still emptied and deleted when its run ends, so one server serves seve
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from benchmarks._ports import free_port, wait_listening
 
 # moto accepts any credentials; boto3 must find some in its standard chain (the workers read
 # these AWS_* variables, as they would on a real deployment).
@@ -23,35 +23,16 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                "AWS_DEFAULT_REGION": "us-east-1"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_listening(port: int, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"moto server exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"moto server not listening on {port} after {timeout_s} s")
-
-
 @contextmanager
 def s3_server() -> Iterator[tuple[str, int]]:
     """Start moto's S3 server on a free loopback port; yield ``(endpoint_url, pid)``; stop it."""
     env = {**os.environ, **CREDENTIALS}
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
     try:
-        _wait_listening(port, proc, timeout_s=30)
+        wait_listening(port, proc, timeout_s=30)
         yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()

@@ -35,7 +35,6 @@ import importlib.util
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,6 +47,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benchmarks._ports import free_port  # noqa: E402
 
 HOST = "127.0.0.1"
 JOB = {"product_name": "Glow Serum", "video_model": "kling3_std", "segment_duration": 3,
@@ -204,13 +205,6 @@ async def measure_all(port: int, server_pgid: int, requests: list[bytes],
 
 # --- the server and the data -----------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _env(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("UGEN_")}
     env.update({"UGEN_DATA_DIR": str(data_dir), "UGEN_MAX_CONCURRENT_JOBS": "0",
@@ -318,7 +312,7 @@ def _postgres_creates(args: argparse.Namespace, tmp: Path) -> tuple[Run | None, 
         with temporary_database(args.postgres_admin_url) as url:
             data_dir = tmp / "data"
             key = setup_data(data_dir, url)
-            port = _free_port()
+            port = free_port()
             server = start_server(data_dir, port, args.workers, url)
             try:
                 upload, _ = upload_and_create(port, key, product_image(tmp / "p.png"))
@@ -355,7 +349,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ugen-api-load-") as tmp:
         data_dir = Path(tmp) / "data"
         key = setup_data(data_dir)
-        port = _free_port()
+        port = free_port()
         server = start_server(data_dir, port, args.workers)
         try:
             url, job_id = upload_and_create(port, key, product_image(Path(tmp) / "p.png"))

@@ -53,11 +53,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _postgres import temporary_database  # noqa: E402
-from _s3 import CREDENTIALS, bucket_bytes, s3_server, temporary_bucket  # noqa: E402
-from _schedule import JobTiming, job_timings, read_ffmpeg_log  # noqa: E402
+from benchmarks._postgres import temporary_database  # noqa: E402
+from benchmarks._s3 import CREDENTIALS, bucket_bytes, s3_server, temporary_bucket  # noqa: E402
+from benchmarks._schedule import JobTiming, job_timings, read_ffmpeg_log  # noqa: E402
 
 CPU_BOUND_SHARE = 0.85
 """Share of the machine's cores the workers must keep busy for a run to count as CPU-bound."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from benchmarks._ports import free_port
 from tests.utils.images import product_png
 from tests.utils.postgres import temporary_database
 from ugen.store.db import sqlalchemy_url
@@ -118,15 +118,9 @@ def test_run_first_on_fresh_data_dir(tmp_path: Path, image: Path) -> None:
     assert "Traceback" not in done.stdout + done.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([*UGEN, "serve", "--port", str(port)],
                             env=_env(tmp_path / "data"), cwd=ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)

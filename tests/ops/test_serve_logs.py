@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,13 +14,9 @@ from typing import Any
 
 import httpx
 
+from benchmarks._ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _json_lines(text: str) -> list[dict[str, Any]]:
@@ -42,7 +37,7 @@ def test_serve_logs_json_lines_only(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("UGEN_")}
     env.update({"UGEN_DATA_DIR": str(data), "UGEN_LOG_FORMAT": "json",
                 "PYTHONPATH": str(ROOT), "COLUMNS": "100"})
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "ugen.cli", "serve", "--port", str(port)],
                             env=env, cwd=ROOT, text=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import pytest
 from dbos import DBOSClient
 from sqlalchemy import select
 
+from benchmarks._ports import free_port
 from tests.api.conftest import png_bytes
 from tests.utils.workers import Workers
 from ugen.core.config import Settings
@@ -40,12 +40,6 @@ SEGMENTS = 2
 JOB = {"product_name": "Glow Serum", "video_model": "kling3_std", "segment_duration": 3,
        "segment_count": SEGMENTS, "aspect_ratio": "1:1", "music_enabled": False,
        "qai_mode": "lenient"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _machine(root: Path, name: str) -> dict[str, str]:
@@ -98,7 +92,7 @@ def test_job_completes_across_machines_when_general_worker_is_killed(
         shared_settings: Settings, machines: Workers, tmp_path: Path) -> None:
     settings = shared_settings
     disks = tmp_path / "machines"
-    base = machines.serve("api", port=_free_port(), env=_machine(disks, "api"))
+    base = machines.serve("api", port=free_port(), env=_machine(disks, "api"))
     machines.start("media-1", queues=["media"], env=_machine(disks, "media-1"))
     machines.start("general-1", queues=GENERAL_QUEUES, env=_machine(disks, "general-1"))
     _, key = create_account(settings, "scaleout", 1000)

@@ -7,11 +7,6 @@ that need it import the fixtures into their ``conftest.py``.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks._s3 import s3_server as moto_server
 from ugen.store.artifacts.s3 import S3ArtifactStore, s3_client
 
 # moto accepts any credentials; boto3 must find some in its standard chain.
@@ -31,25 +27,6 @@ class S3Server:
     endpoint_url: str
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_listening(port: int, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"moto server exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"moto server not listening on {port} after {timeout_s} s")
-
-
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
     """moto's S3 server on a free port for the session, stopped at the end."""
@@ -58,20 +35,8 @@ def s3_server() -> Iterator[S3Server]:
             mp.setenv(name, value)
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
             mp.delenv(name, raising=False)
-        port = _free_port()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
-        try:
-            _wait_listening(port, proc, timeout_s=30)
-            yield S3Server(f"http://127.0.0.1:{port}")
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        with moto_server() as (endpoint_url, _):
+            yield S3Server(endpoint_url)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from benchmarks._ports import free_port
 from ugen.net.addresses import IPAddress
 from ugen.webhooks.send import send_webhook
 
@@ -47,12 +48,6 @@ def receiver_at(address: str, port: int) -> Iterator[list[str]]:
         thread.join(timeout=10)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_delivery_reaches_the_checked_address_not_the_rebound_one(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The name resolves to one receiver, then to another: only the first may be reached.
@@ -60,7 +55,7 @@ def test_delivery_reaches_the_checked_address_not_the_rebound_one(
     Every resolution in the process goes through ``socket.getaddrinfo``, the URL check's
     and the HTTP client's alike, so a second lookup would show here.
     """
-    port = _free_port()
+    port = free_port()
     real = socket.getaddrinfo
     lookups: list[str] = []
 

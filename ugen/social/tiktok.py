@@ -49,6 +49,7 @@ from urllib.parse import urlencode
 import httpx
 
 from ugen.core.config import Settings
+from ugen.social._http import send
 from ugen.social._tiktok_errors import error_of, translate
 from ugen.social.base import (
     PlatformName,
@@ -135,16 +136,7 @@ class TikTok:
     # --- HTTP and errors -----------------------------------------------------------------
 
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        try:
-            with httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0),
-                              follow_redirects=False) as client:
-                return client.request(method, url, **kwargs)
-        except httpx.TimeoutException as err:
-            raise TransientSocialError(f"TikTok timed out: {type(err).__name__}",
-                                       platform=self.name, reason="timeout") from err
-        except httpx.TransportError as err:
-            raise TransientSocialError(f"TikTok unreachable: {type(err).__name__}",
-                                       platform=self.name, reason="network") from err
+        return send(self.name, "TikTok", method, url, **kwargs)
 
     def _fail(self, response: httpx.Response, call: str) -> NoReturn:
         try:

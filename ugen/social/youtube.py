@@ -41,6 +41,7 @@ from urllib.parse import urlencode
 import httpx
 
 from ugen.core.config import Settings
+from ugen.social._http import send
 from ugen.social.base import (
     PlatformName,
     PostContent,
@@ -118,16 +119,7 @@ class YouTube:
     # --- HTTP and errors -----------------------------------------------------------------
 
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        try:
-            with httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0),
-                              follow_redirects=False) as client:
-                return client.request(method, url, **kwargs)
-        except httpx.TimeoutException as err:
-            raise TransientSocialError(f"YouTube timed out: {type(err).__name__}",
-                                       platform=self.name, reason="timeout") from err
-        except httpx.TransportError as err:
-            raise TransientSocialError(f"YouTube unreachable: {type(err).__name__}",
-                                       platform=self.name, reason="network") from err
+        return send(self.name, "YouTube", method, url, **kwargs)
 
     def _fail(self, response: httpx.Response, what: str) -> NoReturn:
         reason, message = _reason(response)
