@@ -19,6 +19,11 @@ The client is a small asyncio HTTP/1.1 keep-alive client in this process (no HTT
 between it and the socket), so that on a small machine the client is not what is measured.
 
     .venv/bin/python benchmarks/api_load.py [--workers 2] [--connections 100] [--seconds 10]
+    .venv/bin/python benchmarks/api_load.py --only-postgres [--profile DIR]
+
+``--only-postgres`` runs the PostgreSQL creation phase alone; ``--profile DIR`` records the
+server's processes with py-spy during it (``pip install py-spy``; one raw stack file per
+process, idle threads included).
 
 Besides latency it reports the CPU time the server processes and the client spent per request
 (from /proc), which does not depend on what else the machine is running. It prints a table;
@@ -303,6 +308,26 @@ def _row(name: str, run: Run) -> str:
             f"{run.cpu_ms(run.client_cpu_s):>12}")
 
 
+def _py_spy(pgid: int, out: Path) -> list[subprocess.Popen[bytes]]:
+    """One ``py-spy record`` per process of the server's group (the uvicorn workers)."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    out.mkdir(parents=True, exist_ok=True)
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and int(stat.parent.name) != pgid:
+            pids.append(int(stat.parent.name))
+    spies = [subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", "250",
+                               "--format", "raw", "--output", str(out / f"{pid}.txt")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for pid in pids]
+    time.sleep(1.0)  # py-spy attaches
+    return spies
+
+
 def _postgres_creates(args: argparse.Namespace, tmp: Path) -> tuple[Run | None, str]:
     """``POST /api/v1/jobs`` as on SQLite, on a throwaway PostgreSQL database."""
     from benchmarks._postgres import NoPostgres, temporary_database
@@ -322,13 +347,43 @@ def _postgres_creates(args: argparse.Namespace, tmp: Path) -> tuple[Run | None, 
                 asyncio.run(measure_all(port, server.pid, warm, args.create_connections))
                 creates = [_request("POST", "/api/v1/jobs", key, body)
                            for _ in range(args.creates)]
-                return asyncio.run(measure_all(port, server.pid, creates,
-                                               args.create_connections)), ""
+                spies = _py_spy(server.pid, Path(args.profile)) if args.profile else []
+                try:
+                    return asyncio.run(measure_all(port, server.pid, creates,
+                                                   args.create_connections)), ""
+                finally:
+                    for spy in spies:
+                        spy.send_signal(2)  # SIGINT: py-spy writes its graph and exits
+                        spy.wait(timeout=60)
             finally:
                 stop_server(server)
                 dispose_engines()
     except NoPostgres as err:
         return None, str(err)
+
+
+def postgres_only(args: argparse.Namespace) -> None:
+    """``--only-postgres``: the PostgreSQL creation phase and its figures."""
+    tmp_root = tempfile.mkdtemp(prefix="ugen-api-load-pg-")
+    try:
+        postgres, note = _postgres_creates(args, Path(tmp_root))
+    finally:
+        shutil.rmtree(tmp_root, ignore_errors=True)
+    if postgres is None:
+        print(f"POST on PostgreSQL: skipped, {note}")
+        return
+    print(f"{'phase':<18}{'requests':>9}{'ok':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+          f"{'max ms':>9}{'server cpu':>12}{'client cpu':>12}")
+    print(_row(f"POST x{args.create_connections} PG", postgres))
+    print(json.dumps({
+        "create_p50_ms_postgres": postgres.percentile_ms(50),
+        "create_p99_ms_postgres": postgres.percentile_ms(99),
+        "create_rps_postgres": postgres.rps,
+        "create_errors_postgres": sum(n for s, n in postgres.statuses.items() if s >= 400),
+        "create_server_cpu_ms_postgres": postgres.cpu_ms(postgres.server_cpu_s),
+        "workers": args.workers, "create_connections": args.create_connections,
+        "creates": args.creates, "cpus": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2)}))
 
 
 def main() -> None:
@@ -344,7 +399,15 @@ def main() -> None:
                         help="where the throwaway database for the PostgreSQL phase is made")
     parser.add_argument("--rate", type=float, default=1000.0,
                         help="offered status requests/s for the latency phase")
+    parser.add_argument("--only-postgres", action="store_true",
+                        help="run only the PostgreSQL creation phase (its figures alone)")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="record the server's CPU with py-spy (if installed) during the "
+                             "PostgreSQL creation phase: one flame graph per process in DIR")
     args = parser.parse_args()
+    if args.only_postgres:
+        postgres_only(args)
+        return
 
     with tempfile.TemporaryDirectory(prefix="ugen-api-load-") as tmp:
         data_dir = Path(tmp) / "data"

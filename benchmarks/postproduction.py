@@ -16,7 +16,14 @@ from the offline music provider) go through:
     moviepy  a MoviePy 2 pipeline written the way MoviePy-based tools write it: every clip
              written to its own file, the files concatenated, one TextClip per caption word
              composited over the video, CompositeAudioClip for voice and music;
-    floor    ffmpeg decoding the same segments and encoding them once, nothing else.
+    floor    ffmpeg making the same deliverable with nothing else: the segments decoded,
+             their pictures brought to BT.709 by the render's own normalising filters (a
+             BT.601 source converted, a BT.709 one not), encoded once, and an AAC
+             soundtrack of the same length (the voice track) encoded with the render's AAC
+             settings. Until 2026-12 the floor encoded the pictures alone (``-an``, no
+             colour conversion), so ``cpu_ratio_to_floor`` counted those two features as
+             overhead; now it measures what ours spends beyond the same output (planning,
+             the audio stage, captions).
 
 All three use the x264 preset and CRF of ``Settings``. Each variant runs in its own child
 process; the parent reports its wall time, CPU time (user + system of the whole process tree)
@@ -249,9 +256,15 @@ def run_moviepy(inputs: Inputs, out_dir: Path) -> Path:
 
 
 def run_floor(inputs: Inputs, out_dir: Path) -> Path:
-    """Decode the segments and encode them once (the same x264 settings), nothing else."""
+    """The least any tool must do for the same deliverable: decode the segments, bring their
+    pictures to BT.709 as the render does (the same normalising filters, so a BT.601 source
+    is converted and a BT.709 one is not), encode them once with the same x264 settings, and
+    encode an AAC soundtrack of the same length (the voice track, with the same AAC
+    settings). No captions, no mixing, no joins planned."""
     from ugen.core.config import get_settings
-    from ugen.media.encode import x264_args
+    from ugen.media.encode import aac_args, x264_args
+    from ugen.media.filters import chain, normalise_yuv420p
+    from ugen.media.probe import probe
     from ugen.media.runner import run_ffmpeg
 
     settings = get_settings()
@@ -259,11 +272,18 @@ def run_floor(inputs: Inputs, out_dir: Path) -> Path:
     for seg in inputs.segments:
         args += ["-i", str(seg)]
     n = len(inputs.segments)
-    graph = "".join(f"[{i}:v:0]" for i in range(n)) + f"concat=n={n}:v=1:a=0[v]"
+    video = probe(inputs.segments[0]).video
+    assert video is not None
+    normalise = normalise_yuv420p(WIDTH, HEIGHT, pix_fmt=video.pix_fmt,
+                                  color_space=video.color_space)
+    graph = ("".join(f"[{i}:v:0]" for i in range(n)) + f"concat=n={n}:v=1:a=0,"
+             + chain(normalise) + "[v]")
     out = out_dir / "final.mp4"
-    run_ffmpeg([*args, "-filter_complex", graph, "-map", "[v]",
+    run_ffmpeg([*args, "-i", str(inputs.voice), "-filter_complex", graph, "-map", "[v]",
+                "-map", f"{n}:a:0",
                 *x264_args(preset=settings.x264_preset, crf=settings.x264_crf, fps=FPS,
-                           threads=settings.ffmpeg_threads), "-an", "-f", "mp4", str(out)])
+                           threads=settings.ffmpeg_threads), *aac_args(),
+                "-f", "mp4", str(out)])
     return out
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -142,6 +143,9 @@ def _set(body: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
 
 # --- the app under test ------------------------------------------------------------------------
 
+PATH_VALUES = {"name": "final.mp4", "stage": "generation", "platform": "youtube",
+               "model_id": "kling3_std"}
+
 @dataclass(frozen=True)
 class Fuzz:
     schema: Any
@@ -156,6 +160,15 @@ class Fuzz:
 
     def job_for(self, path: str) -> str:
         return self.ended_job_id if path.endswith("/events") else self.job_id
+
+    def path_value(self, path: str, name: str) -> str:
+        """A well-formed value of a path parameter: the real job or template where one
+        exists, else a plausible id (the route answers 404 for it, never 5xx)."""
+        if name == "job_id":
+            return self.job_for(path)
+        if name == "template_id":
+            return self.template_id
+        return PATH_VALUES.get(name, "00000000-0000-4000-8000-000000000000")
 
     def adopt(self, case: Any) -> None:
         """Point a generated case at a real upload and job."""
@@ -307,12 +320,7 @@ def test_hostile_values_never_answer_5xx(fuzz: Fuzz, method: str, path: str) -> 
     targets = places(fuzz.spec, method, path)
     if not targets:
         pytest.skip("the operation takes no parameters and no JSON body")
-    path_params = {p: fuzz.job_for(path) if p == "job_id" else "final.mp4" if p == "name"
-                   else "generation" if p == "stage" else "youtube" if p == "platform"
-                   else fuzz.template_id if p == "template_id"
-                   else "kling3_std" for p in ("job_id", "name", "model_id", "stage",
-                                               "platform", "template_id")
-                   if f"{{{p}}}" in path}
+    path_params = {p: fuzz.path_value(path, p) for p in re.findall(r"{(\w+)}", path)}
     query = {"expires": "1", "signature": "0" * 64} if "/files/" in path else {}
     failures = []
     for place in targets:

@@ -173,3 +173,20 @@ def test_deleted_template_leaves_its_jobs_options(
     assert got["params"]["video_model"] == "kling3_pro"
     r = _job(client, key, upload, template_id=template_id)
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "template_id"]
+
+
+def test_estimate_with_template_prices_the_merged_options(client: TestClient,
+                                                          account: Account) -> None:
+    _, key = account
+    template_id = _template(client, key, KLING_SQUARE)
+    merged = {k: v for k, v in KLING_SQUARE.items() if k != "output_aspect_ratio"}
+    plain = _estimate(client, key, {**merged, "aspect_ratio": "1:1"})
+    assert _estimate(client, key, {"template_id": template_id}) == plain
+    # The body's own fields win, as when creating the job.
+    assert _estimate(client, key, {"template_id": template_id, "segment_count": 2}) < plain
+    r = client.post("/api/v1/credits/estimate", headers=headers(key),
+                    json={"template_id": "no-such-template"})
+    assert r.status_code == 422 and "template_id" in r.text
+    other = client.post("/api/v1/credits/estimate", headers=headers(key),
+                        json={"template_id": template_id, "segment_duration": 2})
+    assert other.status_code == 422 and "segment_duration" in other.text  # kling: 3-10 s

@@ -23,6 +23,12 @@ from ugen.api.fast_status import JobStatusFastPath
 from ugen.api.guard import BodyLimit, BodyLimits, RequestGuard
 from ugen.api.job_views import JobStatuses
 from ugen.api.routes import api_router, ops, posts, social, templates, tenants
+from ugen.api.routes import music as music_routes
+from ugen.api.routes import review as review_routes
+from ugen.api.routes import variant_sets as variant_set_routes
+from ugen.api.routes.brand_kit import MAX_BRAND_FILE_BYTES, UPLOAD_PATHS
+from ugen.api.routes.brand_kit import files_router as brand_files_router
+from ugen.api.routes.brand_kit import router as brand_kit_router
 from ugen.core.config import Settings, get_settings
 from ugen.pipeline import runtime
 from ugen.store.db import migrate
@@ -34,6 +40,8 @@ API_PREFIX = "/api/v1"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MULTIPART_SLACK = 64 * 1024
 """Room for the multipart envelope around an uploaded file in the request body."""
+MUSIC_UPLOAD_PATHS = (f"{API_PREFIX}/music/custom", "/music/upload")
+"""Custom music uploads (the API's, and the dashboard's Music page): the music file limit."""
 
 Runtime = Literal["worker", "client"]
 
@@ -46,8 +54,15 @@ def body_limits(settings: Settings, max_upload_bytes: int,
                        limit_bytes=max_upload_bytes, what="the file")
     json_body = BodyLimit(max_bytes=settings.max_json_body_bytes, code="PAYLOAD_TOO_LARGE",
                           limit_bytes=settings.max_json_body_bytes)
+    brand_file = BodyLimit(max_bytes=MAX_BRAND_FILE_BYTES + MULTIPART_SLACK,
+                           code="FILE_TOO_LARGE", limit_bytes=MAX_BRAND_FILE_BYTES,
+                           what="the file")
     return BodyLimits(default=json_body, by_prefix=(
-        (f"{API_PREFIX}/uploads/", upload), *((path, upload) for path in upload_paths)))
+        (f"{API_PREFIX}/uploads/", upload), *((path, upload) for path in upload_paths),
+        *((f"{API_PREFIX}{path}", brand_file) for path in UPLOAD_PATHS),
+        *((path, BodyLimit(max_bytes=settings.max_music_upload_bytes + MULTIPART_SLACK,
+                           code="FILE_TOO_LARGE", limit_bytes=settings.max_music_upload_bytes,
+                           what="the file")) for path in MUSIC_UPLOAD_PATHS)))
 
 
 def _unique_id(route: APIRoute) -> str:
@@ -115,9 +130,14 @@ def create_app(settings: Settings | None = None, *, runtime_role: Runtime | None
                                                         upload_paths))
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(tenants.router, prefix=API_PREFIX)
+    app.include_router(brand_kit_router, prefix=API_PREFIX)
+    app.include_router(brand_files_router, prefix=API_PREFIX)
     app.include_router(templates.router, prefix=API_PREFIX)
     app.include_router(social.router, prefix=API_PREFIX)
     app.include_router(posts.router, prefix=API_PREFIX)
+    app.include_router(music_routes.router, prefix=API_PREFIX)
+    app.include_router(review_routes.router, prefix=API_PREFIX)
+    app.include_router(variant_set_routes.router, prefix=API_PREFIX)
     # Probes and metrics at the root, where load balancers and Prometheus look for them.
     app.state.metrics_registry = ops.install(settings)
     app.include_router(ops.router)

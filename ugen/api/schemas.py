@@ -75,14 +75,8 @@ _NOT_OPTIONS = frozenset({"product_image_url", "template_id", "qai_enabled"})
 """Fields of the create-job body that are not the job's options."""
 
 
-class JobCreate(JobOptions):
-    """The create-job body: the job's options and the product image."""
-
-    product_image_url: str = Field(
-        max_length=2000,
-        description="`url` of an upload from `POST /api/v1/uploads/product-image`, or an "
-                    "http(s) URL of a JPEG, PNG, WebP or GIF image on a public host, fetched "
-                    "when the job is created.")
+class TemplatedOptions(JobOptions):
+    """Job options that may name a template: its config fills what the body does not set."""
 
     template_id: Annotated[str, Field(max_length=64), ONE_LINE] | None = Field(
         None, description="A template of the account (`GET /templates`): its config is "
@@ -102,7 +96,7 @@ class JobCreate(JobOptions):
         return data
 
     @model_validator(mode="after")
-    def _fits_model(self) -> JobCreate:
+    def _fits_model(self) -> TemplatedOptions:
         # With a template, the options are checked once merged with its config.
         if self.template_id is None:
             JobOptions._fits_model(self)  # type: ignore[operator]  # the parent check
@@ -111,6 +105,19 @@ class JobCreate(JobOptions):
     def own_fields(self) -> dict[str, Any]:
         """The job options this body set itself (they win over a template's config)."""
         return self.model_dump(include=self.model_fields_set - _NOT_OPTIONS)
+
+    def to_options(self) -> JobOptions:
+        return JobOptions.model_validate(self.model_dump(exclude=set(_NOT_OPTIONS)))
+
+
+class JobCreate(TemplatedOptions):
+    """The create-job body: the job's options and the product image."""
+
+    product_image_url: str = Field(
+        max_length=2000,
+        description="`url` of an upload from `POST /api/v1/uploads/product-image`, or an "
+                    "http(s) URL of a JPEG, PNG, WebP or GIF image on a public host, fetched "
+                    "when the job is created.")
 
     @field_validator("product_image_url")
     @classmethod
@@ -126,9 +133,6 @@ class JobCreate(JobOptions):
                              f"absolute http(s) URL: it {err}") from None
         return value
 
-    def to_options(self) -> JobOptions:
-        return JobOptions.model_validate(self.model_dump(exclude=set(_NOT_OPTIONS)))
-
     def request_hash(self) -> str:
         """sha256 of the normalised body, without the idempotency key itself."""
         body = self.model_dump(mode="json", exclude={"idempotency_key", "qai_enabled"})
@@ -137,14 +141,11 @@ class JobCreate(JobOptions):
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-class EstimateCreate(JobOptions):
+class EstimateCreate(TemplatedOptions):
     """The create-job body; the image and the product name are not needed to price a job."""
 
     product_name: Annotated[str, Field(min_length=1, max_length=200), ONE_LINE] = "estimate"
     product_image_url: Annotated[str, Field(max_length=2000), ONE_LINE] | None = None
-
-    def to_options(self) -> JobOptions:
-        return JobOptions.model_validate(self.model_dump(exclude={"product_image_url"}))
 
 
 class JobsPublic(BaseModel):

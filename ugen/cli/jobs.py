@@ -353,7 +353,9 @@ def jobs(status: Annotated[str | None, typer.Option("--status")] = None,
                           *([("created", 11)] if wide else []), ("product", 0))
     for j in rows:
         created = [j.created_at.strftime("%m-%d %H:%M")] if wide else []
-        table.add_row(j.job_id, j.status, j.current_stage or "", str(j.progress_percent),
+        # ``awaiting_review`` in the 9 columns the statuses share.
+        status = "review" if j.status == "awaiting_review" else j.status
+        table.add_row(j.job_id, status, j.current_stage or "", str(j.progress_percent),
                       *created, str(j.params.get("product_name", "")))
     console.print(table)
     pages = max(1, -(-total // page_size))

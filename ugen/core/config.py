@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     generation_schedule: Literal["overlap", "sequential"] = "overlap"
     """``overlap`` starts a segment as soon as its two keyframes passed QA; ``sequential``
     (a baseline for benchmarks) makes all keyframes first, then all segments."""
+    review_timeout_s: float = 86400.0
+    """How long a job waits for a reviewer's decision on a keyframe (``human_review_max_
+    rejections`` > 0); then the job's ``human_review_budget`` decides, as after the last
+    allowed rejection."""
     heartbeat_interval_s: float = 5.0
     heartbeat_timeout_s: float = 60.0
     """A worker silent this long is gone; a live worker recovers its jobs."""
@@ -191,6 +195,13 @@ class Settings(BaseSettings):
     min_image_side: int = 256
     max_image_bytes: int = 50 * 1024 * 1024
     max_script_chars: int = 3000
+    max_music_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    """Largest custom music upload (``POST /music/custom``; documented: 20 MB)."""
+    music_min_duration_s: float = Field(default=1.0, gt=0)
+    music_max_duration_s: float = Field(default=600.0, gt=0)
+    """The length a custom music track must have (decoded, measured with ffprobe)."""
+    music_preview_s: float = Field(default=15.0, gt=0, le=60)
+    """Length of a catalog track's preview clip (M4A)."""
 
     ffmpeg_path: str = "ffmpeg"
     ffprobe_path: str = "ffprobe"
@@ -254,6 +265,11 @@ class Settings(BaseSettings):
     """Queued plus running jobs one account may have; 0: no limit (an account's own wins)."""
     max_daily_jobs: int = Field(default=200, ge=0)
     """Jobs one account may create in any rolling 24 h; 0: no limit (an account's own wins)."""
+    variant_max_combinations: int = Field(default=24, ge=1, le=200)
+    """Most jobs one variant set may make (hooks x bodies x CTAs x aspect ratios)."""
+    variant_share_wait_s: float = Field(default=1800.0, gt=0)
+    """How long a job of a variant set waits for a keyframe or segment another job of the
+    set is making before it makes (and pays for) the item itself."""
     max_json_body_bytes: int = Field(default=256 * 1024, ge=1024)
     """Largest JSON request body; a longer one is refused (413) while it streams in."""
     auth_failure_limit: int = Field(default=20, ge=0)

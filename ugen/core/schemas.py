@@ -83,6 +83,30 @@ class VoiceSettings(BaseModel):
     voice_id: Annotated[str, Field(max_length=100), ONE_LINE] | None = None
 
 
+AUTO_POST_PLATFORMS = ("youtube", "tiktok", "instagram")
+
+
+class AutoPostIn(BaseModel):
+    """One ``auto_post`` entry: once the job completes, its video is posted to ``platform``
+    (an account connected at ``/api/v1/social``), as ``POST /jobs/{id}/posts`` would."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)
+
+    platform: Literal["youtube", "tiktok", "instagram"]
+    title: Annotated[str, Field(min_length=1, max_length=2200,
+                                validation_alias=AliasChoices("title", "caption")), TEXT]
+    """YouTube title (≤ 100), TikTok / Instagram caption (``caption`` is accepted too)."""
+    description: Annotated[str, Field(max_length=5000)] = ""
+    hashtags: Annotated[tuple[Annotated[str, Field(pattern=r"^#?[^\s#]{1,100}$")], ...],
+                        Field(max_length=30)] = ()
+    privacy: Annotated[str, Field(max_length=40), ONE_LINE] | None = None
+    """In the platform's own words (YouTube ``private``; TikTok ``SELF_ONLY``; Instagram
+    none)."""
+    options: Annotated[dict[Annotated[str, Field(max_length=64)], str | int | float | bool],
+                       Field(max_length=20)] = Field(default_factory=dict)
+
+
 class JobOptions(BaseModel):
     """Everything a job is made from except the product image itself."""
 
@@ -114,15 +138,36 @@ class JobOptions(BaseModel):
     music_enabled: bool = True
     music_mood: str = "upbeat"
     music_volume: Annotated[float, Field(ge=0.0, le=1.0)] = 0.15
+    music_track_id: Annotated[str, Field(max_length=100), ONE_LINE] | None = None
+    """A catalog track (``GET /music/catalog``) in place of the mood's pick."""
+    custom_music_id: Annotated[str, Field(max_length=36), ONE_LINE] | None = None
+    """One of the account's own tracks (``POST /music/custom``)."""
+    brand_kit_enabled: bool = False
+    """Draw the account's brand-kit logo as a watermark in the final encode."""
     voice_settings: VoiceSettings | None = None
     qai_mode: QaiMode = "lenient"
     max_retries_keyframe: Annotated[int, Field(ge=0, le=5)] = 1
     max_retries_video: Annotated[int, Field(ge=0, le=5)] = 0
+    human_review_max_rejections: Annotated[int, Field(ge=0, le=10)] = 0
+    """Above 0, the job waits for a reviewer after the anchor and each keyframe batch."""
+    human_review_budget: Literal["accept_best", "fail"] = "accept_best"
+    """What happens after the last allowed rejection (or a review timeout)."""
     stop_at_stage: StageName | None = None
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
     """None: ``prepare`` records a fresh random seed on the job, so a retry replays it."""
     webhook_url: Annotated[str, Field(max_length=2000), ONE_LINE] | None = None
+    auto_post: Annotated[tuple[AutoPostIn, ...], Field(max_length=len(AUTO_POST_PLATFORMS))] = ()
+    """Post the final video to these connected platforms once the job completes (one entry
+    per platform)."""
     idempotency_key: Annotated[str, Field(max_length=200), ONE_LINE] | None = None
+
+    @field_validator("auto_post")
+    @classmethod
+    def _one_post_per_platform(cls, value: tuple[AutoPostIn, ...]) -> tuple[AutoPostIn, ...]:
+        platforms = [entry.platform for entry in value]
+        if len(set(platforms)) != len(platforms):
+            raise ValueError("auto_post names a platform more than once")
+        return value
 
     @field_validator("video_model")
     @classmethod

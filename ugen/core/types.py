@@ -9,7 +9,8 @@ StageName = Literal[
 ]
 STAGES: tuple[StageName, ...] = get_args(StageName)
 
-JobStatus = Literal["queued", "running", "completed", "failed", "cancelled", "stopped"]
+JobStatus = Literal["queued", "running", "awaiting_review", "completed", "failed", "cancelled",
+                    "stopped"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed", "cancelled", "stopped"})
 
 StageStatus = Literal["pending", "running", "completed", "failed", "skipped", "cancelled"]

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ugen.media.encode import AUDIO_RATE, pcm_args
+from ugen.media.encode import AUDIO_RATE, aac_args, pcm_args
 from ugen.media.files import atomic_output, temp_sibling
 from ugen.media.filters import chain
 from ugen.media.loudness import (
@@ -33,10 +33,13 @@ from ugen.media.runner import run_ffmpeg
 __all__ = [
     "Loudness",
     "cut_span",
+    "decode_check",
+    "fit_music",
     "mean_volume_db",
     "measure_loudness",
     "mix_voice_and_music",
     "place_on_timeline",
+    "preview_clip",
 ]
 
 DUCK_THRESHOLD = 0.02
@@ -285,3 +288,72 @@ def mix_voice_and_music(
     finally:
         premix.unlink(missing_ok=True)
     return Mix(out, written[-1])
+
+
+LOOP_EDGE_FADE_S = 0.02
+"""A track that is looped (and not made to loop) fades in and out this fast at each
+repetition, so its seam never clicks."""
+
+
+def fit_music_args(source: Path, *, duration_s: float, out: Path,
+                   loop_source: bool) -> list[str]:
+    """ffmpeg args writing ``source`` as exactly ``duration_s`` of 48 kHz stereo float WAV:
+    trimmed (only that much is read), or, with ``loop_source``, looped from the start."""
+    n = _samples(duration_s)
+    base = ["asetpts=PTS-STARTPTS", f"aresample={AUDIO_RATE}", _fmt("stereo")]
+    head = ["-stream_loop", "-1"] if loop_source else ["-t", f"{duration_s + 0.1:.3f}"]
+    return [*head, "-i", str(source), "-map", "0:a:0", "-af", chain([*base, *_exact(n)]),
+            *pcm_args(codec="pcm_f32le"), "-f", "wav", str(out)]
+
+
+def fit_music(source: Path, *, duration_s: float, source_s: float, out: Path,
+              seamless: bool = False) -> Path:
+    """Fit a music track to the ad: trimmed when it is longer, looped when it is shorter.
+
+    Args:
+        source: any audio FFmpeg decodes (its first audio stream).
+        source_s: the track's length (ffprobe's), which decides between trim and loop.
+        seamless: the track is made to loop (a catalog bed); otherwise a looped track gets
+            :data:`LOOP_EDGE_FADE_S` fades at each repetition.
+
+    The fades of the whole ad (in and out) are the mix's (:func:`premix_args`).
+    """
+    if duration_s <= 0:
+        raise ValueError(f"duration must be positive, got {duration_s}")
+    loop = source_s < duration_s
+    unit = source
+    edged = temp_sibling(out.with_suffix(".wav"))
+    try:
+        if loop and not seamless:
+            d = LOOP_EDGE_FADE_S
+            edges = chain(["asetpts=PTS-STARTPTS", f"aresample={AUDIO_RATE}", _fmt("stereo"),
+                           f"afade=t=in:d={d}", "areverse", f"afade=t=in:d={d}", "areverse"])
+            run_ffmpeg(["-i", str(source), "-map", "0:a:0", "-af", edges,
+                        *pcm_args(codec="pcm_f32le"), "-f", "wav", str(edged)])
+            unit = edged
+        with atomic_output(out) as tmp:
+            run_ffmpeg(fit_music_args(unit, duration_s=duration_s, out=tmp, loop_source=loop))
+    finally:
+        edged.unlink(missing_ok=True)
+    return out
+
+
+def decode_check(path: Path, *, timeout_s: float = 120.0) -> None:
+    """Decode ``path``'s first audio stream to the end; a damaged file fails.
+
+    Raises:
+        FFmpegError: the audio does not decode.
+    """
+    run_ffmpeg(["-xerror", "-i", str(path), "-map", "0:a:0", "-f", "null", "-"],
+               timeout=timeout_s)
+
+
+def preview_clip(source: Path, *, seconds: float, out: Path) -> Path:
+    """A short AAC (M4A) preview of ``source``: its first ``seconds``, faded in and out."""
+    fade = min(1.0, seconds / 4)
+    af = chain([f"atrim=end={seconds:.3f}", "asetpts=PTS-STARTPTS", "afade=t=in:d=0.05",
+                f"afade=t=out:st={seconds - fade:.3f}:d={fade:.3f}"])
+    with atomic_output(out) as tmp:
+        run_ffmpeg(["-t", f"{seconds:.3f}", "-i", str(source), "-map", "0:a:0", "-af", af,
+                    *aac_args(), "-movflags", "+faststart", "-f", "mp4", str(tmp)])
+    return out

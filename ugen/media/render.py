@@ -30,6 +30,7 @@ from ugen.media.probe import probe
 from ugen.media.runner import ffmpeg_argv, run_ffmpeg
 from ugen.media.subtitle_colours import for_bt709_frames
 from ugen.media.verify import verify_output
+from ugen.media.watermark import WatermarkOverlay, overlay_input_args, video_graph
 
 log = logging.getLogger(__name__)
 
@@ -60,21 +61,24 @@ def _exact_audio(frames: int, fps: int) -> list[str]:
 def build_plan_render_args(
     plan: ConcatPlan, audio: Path, out: Path, *, preset: str, crf: int, threads: int = 0,
     subtitles: Path | None = None, fonts_dir: Path | None = None,
+    watermark: WatermarkOverlay | None = None,
 ) -> list[str]:
     """ffmpeg args (no binary) for the final encode of ``plan``'s pictures, which arrive on
     stdin as raw BT.709 yuv420p frames at the output size and rate (:mod:`ugen.media.feed`).
 
     ``subtitles`` are drawn straight on those frames, so their colours must already be
-    rewritten by :func:`ugen.media.subtitle_colours.for_bt709_frames`. The soundtrack is cut
-    or padded to the plan's frame count.
+    rewritten by :func:`ugen.media.subtitle_colours.for_bt709_frames`; a ``watermark``
+    (:mod:`ugen.media.watermark`) is overlaid in the same graph, under the captions. The
+    soundtrack is cut or padded to the plan's frame count.
     """
     raw = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s:v", f"{plan.width}x{plan.height}",
            "-framerate", str(plan.fps), *BT709_TAGS, "-i", "pipe:0"]
-    vf = ["null"] if subtitles is None else [subtitles_filter(subtitles, fonts_dir)]
+    subs = [] if subtitles is None else [subtitles_filter(subtitles, fonts_dir)]
     af = _exact_audio(plan.frame_count, plan.fps)
-    graph = [f"[0:v:0]{chain(vf)}[v]", f"[1:a:0]{chain(af)}[a]"]
+    graph = [*video_graph("[0:v:0]", [], subs, watermark, 2), f"[1:a:0]{chain(af)}[a]"]
     return [
-        *raw, "-i", str(audio), "-filter_complex", ";".join(graph),
+        *raw, "-i", str(audio), *overlay_input_args(watermark),
+        "-filter_complex", ";".join(graph),
         "-map", "[v]", "-map", "[a]",
         *x264_args(preset=preset, crf=crf, fps=plan.fps, threads=threads), *aac_args(),
         "-movflags", "+faststart", "-f", "mp4", str(out),
@@ -100,7 +104,7 @@ def helper_threads(cores: int | None = None) -> int:
 def build_stream_render_args(
     plan: ConcatPlan, segments_list: Path, audio: Path, out: Path, *, preset: str, crf: int,
     threads: int = 0, decode_threads: int = 0, subtitles: Path | None = None,
-    fonts_dir: Path | None = None,
+    fonts_dir: Path | None = None, watermark: WatermarkOverlay | None = None,
 ) -> list[str] | None:
     """ffmpeg args (no binary) for the final encode of ``plan`` with its segments decoded as one
     stream by the concat demuxer from ``segments_list`` (:func:`ugen.media.concat.concat_list`),
@@ -116,13 +120,14 @@ def build_stream_render_args(
     join = stream_join(plan)
     if join is None:
         return None
-    vf = join if subtitles is None else [*join, subtitles_filter(subtitles, fonts_dir)]
+    subs = [] if subtitles is None else [subtitles_filter(subtitles, fonts_dir)]
     af = _exact_audio(plan.frame_count, plan.fps)
-    graph = [f"[0:v:0]{chain(vf)}[v]", f"[1:a:0]{chain(af)}[a]"]
+    graph = [*video_graph("[0:v:0]", join, subs, watermark, 2), f"[1:a:0]{chain(af)}[a]"]
     helpers = ([] if decode_threads == 0 else
                ["-filter_complex_threads", str(decode_threads), "-threads", str(decode_threads)])
     return [
         *helpers, "-f", "concat", "-safe", "0", "-i", str(segments_list), "-i", str(audio),
+        *overlay_input_args(watermark),
         "-filter_complex", ";".join(graph), "-map", "[v]", "-map", "[a]",
         *x264_args(preset=preset, crf=crf, fps=plan.fps, threads=threads), *aac_args(),
         "-movflags", "+faststart", "-f", "mp4", str(out),
@@ -130,7 +135,8 @@ def build_stream_render_args(
 
 
 def render_plan(plan: ConcatPlan, audio: Path, out: Path, *, subtitles: Path | None = None,
-                fonts_dir: Path | None = None) -> Path:
+                fonts_dir: Path | None = None,
+                watermark: WatermarkOverlay | None = None) -> Path:
     """Encode the deliverable MP4 straight from the segments: H.264 High/yuv420p/BT.709, AAC
     48 kHz stereo, faststart; the soundtrack padded with silence or cut to the video's length.
 
@@ -158,11 +164,12 @@ def render_plan(plan: ConcatPlan, audio: Path, out: Path, *, subtitles: Path | N
             listed = temp_sibling(out.with_suffix(".txt"))
             args = build_stream_render_args(plan, listed, audio, tmp, preset=preset, crf=crf,
                                             threads=threads, decode_threads=helper_threads(),
-                                            subtitles=script, fonts_dir=fonts_dir)
+                                            subtitles=script, fonts_dir=fonts_dir,
+                                            watermark=watermark)
             if args is None or not _rendered_as_one_stream(args, listed, plan, tmp, settings):
                 argv = ffmpeg_argv(build_plan_render_args(
                     plan, audio, tmp, preset=preset, crf=crf, threads=threads,
-                    subtitles=script, fonts_dir=fonts_dir))
+                    subtitles=script, fonts_dir=fonts_dir, watermark=watermark))
                 encode_fed(argv, plan, timeout=settings.ffmpeg_timeout_s)
     finally:
         if script is not None:

@@ -7,6 +7,11 @@ the same person. Where a segment has no speech of its own, its script line is sp
 voice provider (converted too when a vendor voice changer is configured). Each line sits at
 its segment's start on the concatenated timeline, so every segment's speech stays inside its
 segment. Rough word timings are kept for the captions' fallback.
+
+The music is the job's choice: its custom track (``custom_music_id``), a catalog track
+(``music_track_id``, rendered once and cached), or a bed of its mood made for it; it is
+fitted to the ad (looped or trimmed) and ducked under the voice in the loudness-normalised
+mix (:mod:`ugen.media.audio`).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from dbos import DBOS
 from ugen.captions.words import retime, split_words
 from ugen.core.language import UNSPACED
 from ugen.core.schemas import JobOptions
-from ugen.media.audio import cut_span, mix_voice_and_music, place_on_timeline
+from ugen.media.audio import cut_span, fit_music, mix_voice_and_music, place_on_timeline
 from ugen.media.loudness import Loudness
 from ugen.pipeline.context import JobContext
 from ugen.pipeline.outputs import AgentsOutput, AudioOutput, ConcatOutput, SpeechSource
@@ -33,8 +38,13 @@ from ugen.providers.base import (
     WordTiming,
 )
 from ugen.providers.local.alignment import SpeechActivityAligner
+from ugen.providers.local.music import catalog_track_key
+from ugen.providers.local.music_catalog import music_catalog
 from ugen.providers.retry import call_with_retries, provider_vendor
+from ugen.store import jobs as job_store
 from ugen.store.artifacts import ArtifactKey
+from ugen.store.db import session_scope
+from ugen.store.music import get_custom_music
 
 NATIVE: SpeechSource = "segment"
 SYNTHESIS: SpeechSource = "synthesis"
@@ -180,19 +190,51 @@ class Mixed:
     loudness: Loudness
 
 
+def _chosen_track(ctx: JobContext, duration: float) -> Path:
+    """The job's music fitted to the ad (looped or trimmed): its custom track, its catalog
+    track, or a bed of its mood made for it.
+
+    Raises:
+        PermanentProviderError: the custom track or catalog track is gone.
+    """
+    opts = ctx.options
+    fitted = ctx.work_dir("audio") / "music.wav"
+    if opts.custom_music_id is not None:
+        with session_scope(ctx.settings) as s:
+            job = job_store.get_job(s, ctx.job_id)
+            # A track deleted after the job was accepted still plays: its file is kept.
+            track = None if job is None else get_custom_music(
+                s, job.account_id, opts.custom_music_id.lower(), active_only=False)
+        if track is None:
+            raise PermanentProviderError(f"custom music {opts.custom_music_id} is gone",
+                                         provider="custom-music")
+        return fit_music(ctx.path(ArtifactKey(track.artifact_key)), duration_s=duration,
+                         source_s=track.duration_s, out=fitted)
+    if opts.music_track_id is not None:
+        entry = music_catalog().get(opts.music_track_id)
+        if entry is None:
+            raise PermanentProviderError(f"no catalog track {opts.music_track_id}",
+                                         provider="music-catalog")
+        source = ctx.path(catalog_track_key(ctx.store, entry))
+        ctx.record_call("music", "music", units=duration, unit="second")
+        return fit_music(source, duration_s=duration, source_s=entry.duration_s, out=fitted,
+                         seamless=True)
+    bed = ctx.work_dir("audio") / "bed.wav"
+    call_with_retries(lambda: ctx.providers.music.generate(
+        mood=opts.music_mood, duration_s=duration, out_path=bed, seed=opts.job_seed),
+        vendor=provider_vendor(ctx.providers.music, ctx.providers.name))
+    ctx.record_call("music", "music", units=duration, unit="second")
+    return bed
+
+
 @DBOS.step()
 def mix_step(job_id: str, run_number: int, voice_key: ArtifactKey) -> Mixed:
-    """Music bed (when enabled) ducked under the voice; loudness-normalised mix."""
+    """Music (when enabled: the job's custom or catalog track, else a bed of its mood),
+    fitted to the ad and ducked under the voice; loudness-normalised mix."""
     ctx = JobContext(job_id, run_number)
     opts = ctx.options
     duration = ctx.output(ConcatOutput).duration_s
-    music = None
-    if opts.music_enabled:
-        music = ctx.work_dir("audio") / "music.wav"
-        call_with_retries(lambda: ctx.providers.music.generate(
-            mood=opts.music_mood, duration_s=duration, out_path=music, seed=opts.job_seed),
-            vendor=provider_vendor(ctx.providers.music, ctx.providers.name))
-        ctx.record_call("music", "music", units=duration, unit="second")
+    music = _chosen_track(ctx, duration) if opts.music_enabled else None
     key = ctx.key("audio/mix.wav")
     with ctx.store.writing(key) as tmp:
         mixed = mix_voice_and_music(ctx.path(voice_key), music, duration_s=duration, out=tmp,

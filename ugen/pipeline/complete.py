@@ -7,6 +7,7 @@ from dbos import DBOS
 
 from ugen.media.provenance import ensure_signer, sign_and_check
 from ugen.media.render import extract_poster, render_plan, verify_output
+from ugen.media.watermark import JOB_LOGO, JOB_WATERMARK, job_overlay
 from ugen.pipeline.context import JobContext
 from ugen.pipeline.outputs import (
     AudioOutput,
@@ -32,7 +33,11 @@ def render_step(job_id: str, run_number: int) -> CompleteOutput:
     plan = concat.plan.concat_plan([ctx.path(seg.artifact) for seg in concat.plan.segments])
     credentials = ensure_signer(ctx.settings)
     unsigned = ctx.work_dir("complete") / "unsigned.mp4"
-    render_plan(plan, mix, unsigned, subtitles=subtitles)
+    # The brand-kit logo, from the job's own copy made when it was created.
+    watermark = (job_overlay(ctx.path(ctx.key(JOB_LOGO)), ctx.path(ctx.key(JOB_WATERMARK)),
+                             (plan.width, plan.height), ctx.work_dir("complete") / "logo.png")
+                 if opts.brand_kit_enabled else None)
+    render_plan(plan, mix, unsigned, subtitles=subtitles, watermark=watermark)
     with ctx.store.writing(key) as tmp:
         # What is stored and downloaded is the copy with the signed Content Credentials.
         manifest = sign_and_check(unsigned, tmp, credentials, title=f"U-Gen ad {job_id}")

@@ -21,6 +21,7 @@ from typing import Any
 from dbos import DBOS, WorkflowHandle
 
 from ugen.media.concat import read_segment_ends
+from ugen.pipeline import review
 from ugen.pipeline.context import JobContext
 from ugen.pipeline.errors import making
 from ugen.pipeline.init import (
@@ -50,6 +51,12 @@ from ugen.pipeline.queues import (
     model_queue,
     provider_of,
     provider_queue,
+)
+from ugen.pipeline.shared_items import (
+    publish_keyframe_step,
+    publish_segment_step,
+    shared_keyframe_step,
+    shared_segment_step,
 )
 from ugen.providers.base import PermanentProviderError, SegmentRequest, TaskGoneError
 from ugen.providers.retry import call_with_retries, provider_vendor
@@ -93,6 +100,8 @@ class GenerationPlan:
     overlap: bool
     poll_interval_s: float
     video_poll_interval_s: float
+    review: bool = False
+    """A reviewer approves each keyframe before its segments start (``ugen.pipeline.review``)."""
 
 
 @DBOS.step()
@@ -110,18 +119,23 @@ def generation_plan_step(job_id: str, run_number: int) -> GenerationPlan:
         render_queue=provider if limited else None,
         overlap=settings.generation_schedule == "overlap",
         poll_interval_s=settings.queue_polling_interval_s,
-        video_poll_interval_s=settings.video_poll_interval_s)
+        video_poll_interval_s=settings.video_poll_interval_s,
+        review=review.enabled(opts.human_review_max_rejections))
 
 
 # --- keyframes ------------------------------------------------------------------------------
 
 @DBOS.step()
-def keyframe_step(job_id: str, run_number: int, index: int, attempt: int = 0) -> Made:
+def keyframe_step(job_id: str, run_number: int, index: int, attempt: int = 0,
+                  note: str = "") -> Made:
     ctx = JobContext(job_id, run_number)
     ctx.check_not_cancelled()
+    data: dict[str, Any] = {"index": index, "attempt": attempt}
+    if note:
+        data["reviewer_note"] = note
     ctx.event("keyframe_started", stage="generation", message=f"keyframe {index} started",
-              data={"index": index, "attempt": attempt}, dedupe=f"kf{index}:{attempt}:start")
-    return make_keyframe(ctx, index, attempt)
+              data=data, dedupe=f"kf{index}:{attempt}:start")
+    return make_keyframe(ctx, index, attempt, note)
 
 
 @DBOS.step()
@@ -161,15 +175,38 @@ def keyframe_workflow(job_id: str, run_number: int, index: int, retries: int) ->
     with making(f"keyframe {index}"):
         if run_number > 1 and (reused := reused_keyframe_step(job_id, run_number, index)):
             return reused
+        if (shared := shared_keyframe_step(job_id, run_number, index)) is not None:
+            return shared  # made by another job of its variant set
         started: datetime | None = None
         for attempt in range(retries + 1):
             made = keyframe_step(job_id, run_number, index, attempt)
             started = started or made.started_at
             judged = keyframe_qa_step(job_id, run_number, index, attempt, made.artifact)
             if judged.verdict.passed:
+                record = ItemRecord(item=f"kf_{index:02d}", index=index,
+                                    artifact=made.artifact, qa=judged.verdict,
+                                    attempts=attempt + 1, started_at=started,
+                                    finished_at=judged.at)
+                publish_keyframe_step(job_id, run_number, index, record)
+                return record
+    raise rejection(f"keyframe {index}", retries + 1, judged.verdict)
+
+
+@DBOS.workflow()
+def reviewed_keyframe_workflow(job_id: str, run_number: int, index: int, retries: int,
+                               first_attempt: int, note: str) -> ItemRecord:
+    """Keyframe ``index`` made again after a reviewer rejected it for ``note`` (said in its
+    prompt): attempts from ``first_attempt`` on, regenerated while QA rejects them."""
+    with making(f"keyframe {index}"):
+        started: datetime | None = None
+        for attempt in range(first_attempt, first_attempt + retries + 1):
+            made = keyframe_step(job_id, run_number, index, attempt, note)
+            started = started or made.started_at
+            judged = keyframe_qa_step(job_id, run_number, index, attempt, made.artifact)
+            if judged.verdict.passed:
                 return ItemRecord(item=f"kf_{index:02d}", index=index, artifact=made.artifact,
-                                  qa=judged.verdict, attempts=attempt + 1, started_at=started,
-                                  finished_at=judged.at)
+                                  qa=judged.verdict, attempts=attempt - first_attempt + 1,
+                                  started_at=started, finished_at=judged.at)
     raise rejection(f"keyframe {index}", retries + 1, judged.verdict)
 
 
@@ -391,6 +428,7 @@ def segment_workflow(job_id: str, run_number: int, index: int, keyframes: list[A
     with making(f"segment {index}"):
         record = (reused_segment_step(job_id, run_number, index, keyframes)
                   if run_number > 1 else None)
+        record = record or shared_segment_step(job_id, run_number, index, keyframes)
         started: datetime | None = None
         for attempt in range(retries + 1):
             if record is not None:
@@ -412,6 +450,7 @@ def segment_workflow(job_id: str, run_number: int, index: int, keyframes: list[A
                                        started_at=started, finished_at=judged.at)
         if record is None:
             raise rejection(f"segment {index}", retries + 1, judged.verdict)
+        publish_segment_step(job_id, run_number, index, keyframes, record)
     return record
 
 
@@ -424,6 +463,39 @@ def _report(ctx: JobContext) -> None:
     n = ctx.options.segment_count
     # Segments take most of the time: weigh them four times a keyframe.
     ctx.progress_within("generation", (keyframes + 4 * segments) / (5 * n))
+
+
+class _Reviews:
+    """Human review inside the generation loop: a keyframe that passed QA waits for the
+    reviewer (a child on the review queue, awaited with the other children), and a rejected
+    one is made again, so approved keyframes start their segments while others wait."""
+
+    def __init__(self, job_id: str, run_number: int, plan: GenerationPlan,
+                 pending: dict[str, tuple[int, WorkflowHandle[Any]]]) -> None:
+        self.job_id, self.run_number, self.plan, self.pending = job_id, run_number, plan, pending
+        self.review = review.review_plan_step(job_id, run_number)
+        self.shown: dict[int, list[ItemRecord]] = {}
+
+    def _wait_on(self, index: int, handle: WorkflowHandle[Any]) -> None:
+        self.pending[handle.workflow_id] = (index, handle)
+
+    def take(self, result: ItemRecord | review.Outcome) -> ItemRecord | None:
+        """The keyframe the reviewer's decision accepts, or None while it is still out."""
+        if isinstance(result, ItemRecord):
+            shown = self.shown.setdefault(result.index, [])
+            shown.append(result)
+            self._wait_on(result.index, review.start_wait(
+                self.job_id, self.run_number, "generation", self.review, result,
+                len(shown) - 1))
+            return None
+        step = review.next_step(self.job_id, self.run_number, "generation", self.review,
+                                self.shown[result.keyframe], result)
+        if isinstance(step, ItemRecord):
+            return step
+        self._wait_on(result.keyframe, get_queue(IMAGE_QUEUE).enqueue(
+            reviewed_keyframe_workflow, self.job_id, self.run_number, result.keyframe,
+            self.plan.max_retries_keyframe, step.first_attempt, step.note))
+        return None
 
 
 def run_generation(job_id: str, run_number: int) -> GenerationOutput:
@@ -445,12 +517,15 @@ def run_generation(job_id: str, run_number: int) -> GenerationOutput:
         pending[handle.workflow_id] = (index, handle)
     keys: dict[int, ArtifactKey] = {0: plan.anchor}
     started: set[int] = set()
+    reviews = _Reviews(job_id, run_number, plan, pending) if plan.review else None
     while pending:
         done = DBOS.wait_first([h for _, h in pending.values()],
                                polling_interval_sec=plan.poll_interval_s)
         index, handle = pending.pop(done.workflow_id)
         try:
-            result = handle.get_result()  # re-raises the child's error: the stage fails
+            result: Any = handle.get_result()  # re-raises the child's error: the stage fails
+            if reviews is not None and not isinstance(result, SegmentRecord):
+                result = reviews.take(result)  # None until the reviewer accepts one
         except Exception:
             # The stage has failed: stop the keyframes and segments still being made rather
             # than pay for work nobody will use (a retry makes what it needs again).
@@ -462,6 +537,8 @@ def run_generation(job_id: str, run_number: int) -> GenerationOutput:
             # render (the parent waits on nothing else that is due this soon).
             ends = segment_ends_step(job_id, run_number, index, result.artifact, n)
             segments[index] = result.model_copy(update={"ends": ends})
+            continue
+        if result is None:
             continue
         keyframes[index], keys[index] = result, result.artifact
         if not plan.overlap and len(keys) <= n:

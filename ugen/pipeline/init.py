@@ -6,7 +6,7 @@ what it is made from (``generation`` makes the others the same way).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from ugen.pipeline.context import JobContext
 from ugen.pipeline.errors import QaRejectedError, making
 from ugen.pipeline.items import remember, reuse
 from ugen.pipeline.outputs import AgentsOutput, InitOutput, ItemRecord, PrepareOutput
+from ugen.pipeline.shared_items import publish_keyframe_step, shared_keyframe_step
 from ugen.providers.base import KeyframeRequest
 from ugen.providers.retry import call_with_retries, provider_vendor
 from ugen.qa.base import QaVerdict
@@ -76,18 +77,27 @@ def keyframe_inputs(ctx: JobContext, index: int) -> list[Path]:
     return made_from
 
 
-def make_keyframe(ctx: JobContext, index: int, attempt: int = 0) -> Made:
-    """Generate keyframe ``index`` (0 = anchor) into the artifact store."""
+def reviewed_prompt(prompt: str, note: str) -> str:
+    """The shot's prompt made again after a reviewer rejected it for ``note``."""
+    return f"{prompt}\nA reviewer rejected the previous image: {note}. Fix that." if note \
+        else prompt
+
+
+def make_keyframe(ctx: JobContext, index: int, attempt: int = 0, note: str = "") -> Made:
+    """Generate keyframe ``index`` (0 = anchor) into the artifact store; ``note``: why a
+    reviewer rejected the previous image (said in the prompt)."""
     started = utcnow()
     opts = ctx.options
     script = ctx.output(AgentsOutput).script
+    shot = script.keyframes[index]
+    shot = replace(shot, prompt=reviewed_prompt(shot.prompt, note)) if note else shot
     product = ctx.path(ctx.output(PrepareOutput).product_image)
     anchor = None if index == 0 else _anchor_path(ctx)
     width, height = opts.output_size
     key = ctx.key(keyframe_name(index, ctx.run_number, attempt))
     with ctx.store.writing(key) as tmp:
         request = KeyframeRequest(
-            shot=script.keyframes[index], product_image=product, anchor=anchor,
+            shot=shot, product_image=product, anchor=anchor,
             persona=opts.resolved_persona(), width=width, height=height,
             interaction_mode=opts.interaction_mode,
             environment_description=opts.environment_description,
@@ -153,8 +163,8 @@ def max_retries_keyframe_step(job_id: str, run_number: int) -> int:
 
 
 @DBOS.step()
-def anchor_keyframe_step(job_id: str, run_number: int, attempt: int) -> Made:
-    return make_keyframe(JobContext(job_id, run_number), 0, attempt)
+def anchor_keyframe_step(job_id: str, run_number: int, attempt: int, note: str = "") -> Made:
+    return make_keyframe(JobContext(job_id, run_number), 0, attempt, note)
 
 
 @DBOS.step()
@@ -174,6 +184,8 @@ def run_init(job_id: str, run_number: int) -> InitOutput:
     a retry reuses an earlier run's anchor that passes."""
     if run_number > 1 and (reused := reused_anchor_step(job_id, run_number)) is not None:
         return InitOutput(anchor=reused)
+    if (shared := shared_keyframe_step(job_id, run_number, 0)) is not None:
+        return InitOutput(anchor=shared)  # made by another job of its variant set
     retries = max_retries_keyframe_step(job_id, run_number)
     started = None
     with making(ANCHOR):
@@ -182,7 +194,33 @@ def run_init(job_id: str, run_number: int) -> InitOutput:
             started = started or made.started_at
             judged = anchor_qa_step(job_id, run_number, attempt, made.artifact)
             if judged.verdict.passed:
-                return InitOutput(anchor=ItemRecord(
+                anchor = ItemRecord(
                     item="kf_00", index=0, artifact=made.artifact, qa=judged.verdict,
-                    attempts=attempt + 1, started_at=started, finished_at=judged.at))
+                    attempts=attempt + 1, started_at=started, finished_at=judged.at)
+                publish_keyframe_step(job_id, run_number, 0, anchor)
+                return InitOutput(anchor=anchor)
+    raise rejection(ANCHOR, retries + 1, judged.verdict)
+
+
+@DBOS.workflow()
+def anchor_workflow(job_id: str, run_number: int, first_attempt: int = 0,
+                    note: str = "") -> ItemRecord:
+    """One review round of the anchor (``ugen.pipeline.review``), in a slot of the jobs
+    queue: attempts from ``first_attempt`` on, regenerated while QA rejects them, with the
+    reviewer's ``note`` (why the previous one was rejected) in the prompt."""
+    if (run_number > 1 and first_attempt == 0
+            and (reused := reused_anchor_step(job_id, run_number)) is not None):
+        return reused
+    retries = max_retries_keyframe_step(job_id, run_number)
+    started = None
+    with making(ANCHOR):
+        for attempt in range(first_attempt, first_attempt + retries + 1):
+            made = anchor_keyframe_step(job_id, run_number, attempt, note)
+            started = started or made.started_at
+            judged = anchor_qa_step(job_id, run_number, attempt, made.artifact)
+            if judged.verdict.passed:
+                return ItemRecord(
+                    item="kf_00", index=0, artifact=made.artifact, qa=judged.verdict,
+                    attempts=attempt - first_attempt + 1, started_at=started,
+                    finished_at=judged.at)
     raise rejection(ANCHOR, retries + 1, judged.verdict)

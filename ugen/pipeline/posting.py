@@ -9,12 +9,18 @@ recipe of checkpointed steps:
 3. ``transfer_step``      the bytes, resuming from what the platform already holds;
 4. ``finish_step``        the platform's post id and URL;
 
-then the post is recorded ``published`` or ``failed`` (with the platform's reason) and the
+(an expired session, :class:`~ugen.social.errors.UploadSessionExpiredError`, opens a new
+one and sends the bytes again: the old session made no video) then the post is recorded
+``published`` or ``failed`` (with the platform's reason) and the
 ``post.published`` / ``post.failed`` webhook is queued. A crash after any step resumes at
 the next one with the checkpointed session, so the video is never uploaded twice. Each
 platform call is retried on transient errors (5xx, timeouts, rate limits: ``Retry-After``
 honoured) with exponential backoff (:func:`ugen.providers.retry.call_with_retries`); every
 step asks for a fresh access token first (refreshed when close to expiry).
+
+A job's ``auto_post`` entries become posts at the end of its workflow
+(:func:`auto_post_step`), keyed by job id and platform, so a retried or replayed end of the
+job finds the same posts and the same post workflows.
 """
 
 from __future__ import annotations
@@ -28,10 +34,16 @@ from typing import Any, TypeVar
 from dbos import DBOS, SetWorkflowID
 
 from ugen.core.config import Settings, get_settings
+from ugen.pipeline.context import JobContext
 from ugen.providers.retry import call_with_retries
 from ugen.social import connections, posts
 from ugen.social.base import PostContent, PublishedPost, SocialPlatform, UploadSession, VideoFacts
-from ugen.social.errors import ConnectionRevokedError, SocialError, VideoSpecError
+from ugen.social.errors import (
+    ConnectionRevokedError,
+    SocialError,
+    UploadSessionExpiredError,
+    VideoSpecError,
+)
 from ugen.social.registry import platform_for
 from ugen.social.specs import video_facts
 from ugen.store import jobs as job_store
@@ -41,6 +53,9 @@ from ugen.store.signed_urls import sign_artifact
 from ugen.webhooks.events import notify_event
 
 T = TypeVar("T")
+SESSION_RESTARTS = 2
+"""New upload sessions a post may open when the platform forgets one (YouTube's 404 on an
+expired session URI)."""
 
 
 def workflow_id_for(post_id: str) -> str:
@@ -190,7 +205,14 @@ def post_workflow(post_id: str) -> str:
     try:
         facts = prepare_post_step(post_id)
         session = begin_upload_step(post_id, facts)
-        session = transfer_step(post_id, session)
+        for restart in range(SESSION_RESTARTS + 1):
+            try:
+                session = transfer_step(post_id, session)
+                break
+            except UploadSessionExpiredError:
+                if restart == SESSION_RESTARTS:
+                    raise
+                session = begin_upload_step(post_id, facts)  # a new session: no video yet
         payload = record_published_step(post_id, finish_step(post_id, session))
     except SocialError as err:
         payload = record_failed_step(post_id, err.code, str(err),
@@ -206,3 +228,40 @@ def post_workflow(post_id: str) -> str:
 @DBOS.step()
 def post_owner_step(post_id: str) -> str:
     return _post(get_settings(), post_id)[1]
+
+
+def auto_post_key(job_id: str, platform: str) -> str:
+    """The idempotency key of a job's automatic post to ``platform``: one post per job and
+    platform, however often the job's end is run again (a retry, a replay)."""
+    return f"auto_post:{job_id}:{platform}"
+
+
+@DBOS.step()
+def auto_post_step(job_id: str, run_number: int) -> tuple[str, ...]:
+    """Record the job's ``auto_post`` entries as posts (``queued``); their ids.
+
+    Keyed by job id and platform (:func:`auto_post_key`), so a retried or replayed end of
+    the job finds the posts it made before instead of making new ones; a retry that changed
+    an entry keeps the first post (a video is never posted twice to one platform).
+    """
+    settings = get_settings()
+    entries = JobContext(job_id, run_number).options.auto_post
+    if not entries:
+        return ()
+    with session_scope(settings) as s:
+        job = job_store.get_job(s, job_id)
+        account_id = job.account_id if job is not None else None
+    if account_id is None:
+        return ()
+    ids: list[str] = []
+    for entry in entries:
+        request = entry.model_dump(exclude={"platform"}, mode="json")
+        key = auto_post_key(job_id, entry.platform)
+        try:
+            post, _ = posts.create_post(settings, account_id=account_id, job_id=job_id,
+                                        platform=entry.platform, request=request,
+                                        idempotency_key=key)
+            ids.append(post.id)
+        except posts.PostIdempotencyConflictError as err:
+            ids.append(err.post_id)
+    return tuple(ids)

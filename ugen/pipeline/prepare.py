@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import uuid
 import warnings
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from ugen.providers.video_router import video_output_problem
 from ugen.store import jobs as job_store
 from ugen.store import ledger
 from ugen.store import templates as template_store
-from ugen.store.artifacts import artifact_store
+from ugen.store.artifacts import ArtifactKey, artifact_store
 from ugen.store.db import session_scope
 from ugen.store.limits import JobLimits, admit_job
 from ugen.store.models import Job, utcnow
@@ -49,8 +50,11 @@ class ImageCheck:
     has_alpha: bool
 
 
-def check_product_image(path: Path, settings: Settings) -> ImageCheck:
+def check_product_image(path: Path, settings: Settings, *, decode: bool = True) -> ImageCheck:
     """Open the image for real and check format, size and pixel count.
+
+    ``decode=False`` reads the header only (format, size, mode), for a stored upload whose
+    pixels were decoded when it was uploaded (:func:`is_stored_upload`).
 
     Raises:
         JobValidationError: with field ``product_image``.
@@ -75,7 +79,8 @@ def check_product_image(path: Path, settings: Settings) -> ImageCheck:
                     raise JobValidationError(
                         field, f"{width}x{height} is {width * height / 1e6:.1f} megapixels; "
                                f"the limit is {settings.max_image_megapixels:g}")
-                img.load()
+                if decode:
+                    img.load()
                 has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
     except (UnidentifiedImageError, Image.DecompressionBombError,
             Image.DecompressionBombWarning) as err:
@@ -105,21 +110,39 @@ def with_fresh_choices(options: JobOptions) -> JobOptions:
     return options.model_copy(update=update) if update else options
 
 
+def is_stored_upload(settings: Settings, account_id: str, image: Path) -> bool:
+    """``image`` is one of the account's uploads kept in a local store: its pixels were
+    decoded and checked when it was uploaded (``ugen.service.uploads``), and it is never
+    rewritten."""
+    local = artifact_store(settings).local_path(ArtifactKey(f"uploads/{account_id}/{image.name}"))
+    return local is not None and local == image
+
+
 def prepare_job(
     settings: Settings, *, account_id: str, options: JobOptions, image: Path,
     job_id: str | None = None, limits: JobLimits | None = None, template_id: str | None = None,
+    workflow_id: str | None = None,
 ) -> tuple[Job, Estimate]:
     """Validate, price, store the image, reserve credits and create the job (``queued``).
 
     With ``limits``, the account's job limits are checked in the same transaction; with
     ``template_id`` (the template ``options`` were made from), its use is counted in it.
+    ``workflow_id``: the id its first run will be queued under, kept on the job.
+
+    The transaction writes the job, its stage records (``prepare`` done) and its event
+    first, and takes the locks last: the template's use count, then the account row
+    (the limit check where a limit applies, and the credit reservation), so concurrent
+    creations of one account wait for each other only for those statements and the
+    commit. The image is copied before the transaction and removed again when the job is
+    refused.
 
     Raises:
         JobValidationError: bad image (parameters are validated by ``JobOptions``).
         JobLimitError: the account is at a job limit.
         ledger.InsufficientCreditsError: the account cannot cover the estimate.
     """
-    check = check_product_image(image, settings)
+    check = check_product_image(image, settings,
+                                decode=not is_stored_upload(settings, account_id, image))
     problem = video_output_problem(settings, options.video_model)  # e.g. 4K Veo, no bucket
     if problem is not None:
         raise JobValidationError("video_model", problem)
@@ -128,32 +151,37 @@ def prepare_job(
     job_id = job_id or str(uuid.uuid4())
     store = artifact_store(settings)
     image_key = store.key(job_id, f"input/product.{ALLOWED_FORMATS[check.format]}")
-    with session_scope(settings) as s:
-        if limits is not None:
-            admit_job(s, account_id, limits)
-        job = Job(
-            id=job_id, account_id=account_id, status="queued", current_stage="prepare",
-            progress_percent=0, run_number=1, params=options.model_dump(mode="json"),
-            estimate=cost.to_dict(), credits_reserved=cost.total,
-        )
-        job_store.create_job(s, job)
-        ledger.reserve(s, account_id, job_id, cost.total, key=f"{job_id}:1:reserve",
-                       description="job estimate")
-        store.put_file(image_key, image)
-        now = utcnow()
-        job_store.set_stage(
-            s, job_id, "prepare", status="completed", run_number=1, started_at=now,
-            finished_at=now, credits_used=cost.by_stage()["prepare"],
-            outputs=PrepareOutput(
-                product_image=image_key, estimate_total=cost.total,
-                image=ImageInfo(format=check.format, width=check.width, height=check.height,
-                                has_alpha=check.has_alpha)).model_dump(mode="json"),
-        )
-        job_store.raise_progress(s, job_id, progress_at_stage_start("agents"))
-        if template_id is not None:
-            template_store.count_use(s, account_id, template_id)
-        job_store.add_event(s, job_id, "job_created", run_number=1, stage="prepare",
-                            message=f"job created; {cost.total} credits reserved",
-                            data={"estimate": cost.total,
-                                  **({"template_id": template_id} if template_id else {})})
+    store.put_file(image_key, image)
+    try:
+        with session_scope(settings) as s:
+            now = utcnow()
+            job = Job(
+                id=job_id, account_id=account_id, status="queued", current_stage="prepare",
+                progress_percent=progress_at_stage_start("agents"), run_number=1,
+                workflow_id=workflow_id, params=options.model_dump(mode="json"),
+                estimate=cost.to_dict(), credits_reserved=cost.total,
+            )
+            job_store.create_job(s, job, done={"prepare": {
+                "status": "completed", "run_number": 1, "started_at": now,
+                "finished_at": now, "credits_used": cost.by_stage()["prepare"],
+                "outputs": PrepareOutput(
+                    product_image=image_key, estimate_total=cost.total,
+                    image=ImageInfo(format=check.format, width=check.width,
+                                    height=check.height, has_alpha=check.has_alpha),
+                ).model_dump(mode="json")}})
+            job_store.add_event(s, job_id, "job_created", run_number=1, stage="prepare",
+                                message=f"job created; {cost.total} credits reserved",
+                                data={"estimate": cost.total,
+                                      **({"template_id": template_id} if template_id else {})})
+            s.flush()  # the event's INSERT, before any lock is taken
+            if template_id is not None:
+                template_store.count_use(s, account_id, template_id)
+            if limits is not None:
+                admit_job(s, account_id, limits, created=job_id)
+            ledger.reserve(s, account_id, job_id, cost.total, key=f"{job_id}:1:reserve",
+                           description="job estimate")
+    except BaseException:
+        with suppress(OSError):
+            store.delete_prefix(image_key)  # no job: no input of one
+        raise
     return job, cost

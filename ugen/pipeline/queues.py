@@ -31,6 +31,9 @@ IMAGE_QUEUE = "ugen_image"
 MEDIA_QUEUE = "ugen_media"
 SOCIAL_QUEUE = "ugen_social"
 """Posts to social platforms (``ugen.pipeline.posting``)."""
+REVIEW_QUEUE = "ugen_review"
+"""Jobs with human review, and their waits for a reviewer (``ugen.pipeline.review``): no
+limits, as they only wait; their stages' work holds slots of the jobs queue."""
 
 QueueGroup = Literal["jobs", "image", "video", "media", "webhooks", "social"]
 QUEUE_GROUPS: tuple[QueueGroup, ...] = ("jobs", "image", "video", "media", "webhooks",
@@ -100,6 +103,7 @@ def _video_specs(settings: Settings) -> list[QueueSpec]:
 def queue_specs(settings: Settings) -> list[QueueSpec]:
     return [
         _spec(JOBS_QUEUE, "jobs", settings.worker_concurrency, None),
+        _spec(REVIEW_QUEUE, "jobs", None, None),
         _spec(IMAGE_QUEUE, "image", settings.image_worker_concurrency,
               settings.image_global_concurrency),
         *_video_specs(settings),

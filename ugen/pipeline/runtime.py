@@ -14,12 +14,13 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from dbos import DBOS, DBOSConfig
+from sqlalchemy import Engine
 
 import ugen
 from ugen.core.config import Settings
 from ugen.core.logs import quiet_dbos_console
 from ugen.pipeline import queues
-from ugen.store.db import migrate
+from ugen.store.db import migrate, ping_when_idle
 
 Role = Literal["worker", "client"]
 
@@ -67,6 +68,12 @@ def start(settings: Settings, *, role: Role = "worker",
             "notification_listener_polling_interval_sec": 0.1,
             "log_level": "WARNING",
         }
+        if not dbos_url(settings).startswith("sqlite"):
+            # DBOS pings a pooled connection before every transaction (``pool_pre_ping``): a
+            # round trip more for each enqueue. Its engine pings only idle connections
+            # instead (below); one the server closed meanwhile fails its statement, which
+            # DBOS retries on a new connection (its ``db_retry``).
+            config["db_engine_kwargs"] = {"pool_pre_ping": False}
         quiet_dbos_console()
         DBOS(config=config)
         if role == "client":
@@ -74,9 +81,23 @@ def start(settings: Settings, *, role: Role = "worker",
         elif listen is not None:
             DBOS.listen_queues(list(listen))
         DBOS.launch()
+        if "db_engine_kwargs" in config:
+            _ping_dbos_when_idle()
         queues.register_queues(settings, update=role == "worker")
         _active = (role, executor_id)
         return executor_id
+
+
+def _ping_dbos_when_idle() -> None:
+    """DBOS's system-database engine checks idle pooled connections like ours
+    (:func:`ugen.store.db.ping_when_idle`); nothing when DBOS no longer has it there."""
+    from dbos import _dbos
+
+    instance = getattr(_dbos, "_dbos_global_instance", None)
+    sys_db = getattr(instance, "_sys_db_field", None)
+    engine = getattr(sys_db, "engine", None)
+    if isinstance(engine, Engine):
+        ping_when_idle(engine)
 
 
 def stop(*, drain_s: float = 0.0) -> None:

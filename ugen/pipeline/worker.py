@@ -22,7 +22,10 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ugen.core.config import Settings
-from ugen.pipeline import runtime
+from ugen.pipeline import (
+    playground,  # noqa: F401  (registers its workflow before launch)
+    runtime,
+)
 from ugen.store.db import get_engine, session_scope
 from ugen.store.models import Worker, utcnow
 

@@ -14,11 +14,22 @@ from dbos import DBOS
 
 from ugen.core.config import get_settings
 from ugen.core.types import STAGES, StageName, stage_index
-from ugen.pipeline import agents, audio, captions, complete, concat, generation, init, state
+from ugen.pipeline import (
+    agents,
+    audio,
+    captions,
+    complete,
+    concat,
+    generation,
+    init,
+    posting,
+    review,
+    state,
+)
 from ugen.pipeline.context import JobContext
 from ugen.pipeline.errors import JobCancelledError, stage_error
 from ugen.pipeline.outputs import StageOutput
-from ugen.pipeline.queues import MEDIA_QUEUE, get_queue
+from ugen.pipeline.queues import JOBS_QUEUE, MEDIA_QUEUE, get_queue
 from ugen.pipeline.workfiles import clean_run_work
 
 StageRunner = Callable[[str, int], StageOutput]
@@ -80,8 +91,45 @@ STAGE_ITEMS: dict[StageName, str] = {
 
 
 @DBOS.workflow()
+def stage_workflow(job_id: str, run_number: int, stage: str) -> StageOutput:
+    """One stage of a job with human review, in a slot of the jobs queue."""
+    return RUNNERS[stage](job_id, run_number)  # type: ignore[index]
+
+
+def _in_job_slot(stage: StageName) -> StageRunner:
+    def run(job_id: str, run_number: int) -> StageOutput:
+        handle = get_queue(JOBS_QUEUE).enqueue(stage_workflow, job_id, run_number, stage)
+        return handle.get_result(polling_interval_sec=get_settings().queue_polling_interval_s)
+
+    return run
+
+
+# A job with human review runs on the review queue, where it may wait for a reviewer for
+# hours: what its stages do in-process holds a jobs-queue slot (a child workflow), its
+# waits hold none. ``generation`` only schedules children (keyframes on the image queue,
+# segments on the video queues, the waits on the review queue), so it runs in the parent.
+REVIEWED_RUNNERS: dict[StageName, StageRunner] = {
+    **RUNNERS,
+    "agents": _in_job_slot("agents"),
+    "init": review.run_init_reviewed,
+    "captions": _in_job_slot("captions"),
+}
+
+
+@DBOS.workflow()
+def reviewed_job_workflow(job_id: str, run_number: int, from_stage: str) -> str:
+    """:func:`job_workflow` of a job with human review (on the review queue)."""
+    return _run_job(job_id, run_number, from_stage, REVIEWED_RUNNERS)
+
+
+@DBOS.workflow()
 def job_workflow(job_id: str, run_number: int, from_stage: str) -> str:
     """Run the job from ``from_stage``; return its final status."""
+    return _run_job(job_id, run_number, from_stage, RUNNERS)
+
+
+def _run_job(job_id: str, run_number: int, from_stage: str,
+             runners: dict[StageName, StageRunner]) -> str:
     if not state.begin_run_step(job_id, run_number):
         return "cancelled"
     stop_at = stop_at_stage_step(job_id, run_number)
@@ -91,7 +139,7 @@ def job_workflow(job_id: str, run_number: int, from_stage: str) -> str:
     for stage in STAGES[start:]:
         state.stage_started_step(job_id, run_number, stage)
         try:
-            outputs = RUNNERS[stage](job_id, run_number)
+            outputs = runners[stage](job_id, run_number)
         except JobCancelledError:
             state.cancelled_step(job_id, run_number)
             return "cancelled"
@@ -106,6 +154,10 @@ def job_workflow(job_id: str, run_number: int, from_stage: str) -> str:
             state.job_finished_step(job_id, run_number, "stopped")
             return "stopped"
     state.job_finished_step(job_id, run_number, "completed")
+    # ``auto_post``: one durable post workflow per platform, keyed by job id and platform,
+    # so a retried or replayed end of the job never posts twice.
+    for post_id in posting.auto_post_step(job_id, run_number):
+        posting.start_post(post_id)
     return "completed"
 
 

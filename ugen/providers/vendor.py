@@ -96,13 +96,34 @@ def needs_output_bucket(model: VendorVideoModel) -> bool:
     return model.vendor == "veo" and (model.resolution or "720p") not in VEO_INLINE_RESOLUTIONS
 
 
+_models_lock = threading.Lock()
+_models_cache: dict[Path, tuple[tuple[int, int, int], dict[str, VendorVideoModel]]] = {}
+
+
 def load_vendor_models(path: Path | None = None) -> dict[str, VendorVideoModel]:
     """The catalog model id → vendor call mapping, from TOML.
+
+    The file is parsed again only when it changed (its modification time, size or inode):
+    every job created reads the mapping.
 
     Raises:
         ValueError: an entry names an unknown vendor or lacks ``vendor_model``.
     """
-    with (path or _DEFAULT_FILE).open("rb") as fh:
+    path = path or _DEFAULT_FILE
+    st = path.stat()
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    with _models_lock:
+        cached = _models_cache.get(path)
+    if cached is not None and cached[0] == stamp:
+        return dict(cached[1])
+    models = _parse_vendor_models(path)
+    with _models_lock:
+        _models_cache[path] = (stamp, models)
+    return dict(models)
+
+
+def _parse_vendor_models(path: Path) -> dict[str, VendorVideoModel]:
+    with path.open("rb") as fh:
         data = tomllib.load(fh)
     models: dict[str, VendorVideoModel] = {}
     for model_id, entry in data.get("models", {}).items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -9,9 +10,9 @@ from dbos import DBOS, SetWorkflowID
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from ugen.core.config import Settings
+from ugen.core.config import Settings, get_settings
 from ugen.core.estimate import Estimate
-from ugen.core.schemas import JobOptions
+from ugen.core.schemas import JobOptions, options_from_params
 from ugen.core.types import (
     STAGES,
     TERMINAL_STATUSES,
@@ -21,14 +22,19 @@ from ugen.core.types import (
 )
 from ugen.pipeline import runtime
 from ugen.pipeline.outputs import PrepareOutput, parse_output
-from ugen.pipeline.prepare import check_product_image, prepare_job
-from ugen.pipeline.queues import JOBS_QUEUE, get_queue
+from ugen.pipeline.prepare import JobValidationError, check_product_image, prepare_job
+from ugen.pipeline.queues import JOBS_QUEUE, REVIEW_QUEUE, get_queue
 from ugen.pipeline.state import cancel_job_state
-from ugen.pipeline.workflow import job_workflow, workflow_id_for
+from ugen.pipeline.workflow import job_workflow, reviewed_job_workflow, workflow_id_for
+from ugen.service.brand_kit import require_logo, snapshot_for_job
+from ugen.service.music import check_job_music
+from ugen.social.connections import list_connections
+from ugen.social.errors import PlatformNotConfiguredError
+from ugen.social.registry import platform_for
 from ugen.store import jobs as job_store
 from ugen.store import ledger
 from ugen.store.artifacts import artifact_store
-from ugen.store.db import session_scope
+from ugen.store.db import autocommit_session, session_scope
 from ugen.store.limits import JobLimits
 from ugen.store.models import utcnow
 
@@ -69,10 +75,21 @@ def ensure_default_account(settings: Settings) -> str:
     return account_id
 
 
-def _enqueue(job_id: str, run_number: int, from_stage: str) -> str:
+def _enqueue(job_id: str, run_number: int, from_stage: str,
+             options: JobOptions | None = None) -> str:
+    """Queue the job's run; ``options``: the job's, when the caller has them (else read)."""
     wfid = workflow_id_for(job_id, run_number)
+    if options is None:
+        with session_scope(get_settings()) as s:
+            job = job_store.get_job(s, job_id)
+            options = options_from_params(job.params) if job is not None else None
+    reviewed = options is not None and options.human_review_max_rejections > 0
     with SetWorkflowID(wfid):
-        get_queue(JOBS_QUEUE).enqueue(job_workflow, job_id, run_number, from_stage)
+        if reviewed:  # it may wait for a reviewer: on the review queue, holding no job slot
+            get_queue(REVIEW_QUEUE).enqueue(reviewed_job_workflow, job_id, run_number,
+                                            from_stage)
+        else:
+            get_queue(JOBS_QUEUE).enqueue(job_workflow, job_id, run_number, from_stage)
     return wfid
 
 
@@ -84,14 +101,66 @@ def submit_job(settings: Settings, *, account_id: str, options: JobOptions, imag
     ``template_id``: the template ``options`` were made from; its use is counted with the
     job's creation (``TemplateNotFoundError`` if it is gone meanwhile).
     """
+    check_account_options(settings, account_id, options)
     if runtime.active_role() is None:
         runtime.start(settings, role="client")
+    job_id = str(uuid.uuid4())
+    # The run's workflow id is kept on the job as it is created (no UPDATE after queueing).
     job, _ = prepare_job(settings, account_id=account_id, options=options, image=image,
-                         limits=limits, template_id=template_id)
-    wfid = _enqueue(job.id, 1, "agents")
-    with session_scope(settings) as s:
-        job_store.set_job_fields(s, job.id, workflow_id=wfid)
+                         limits=limits, template_id=template_id, job_id=job_id,
+                         workflow_id=workflow_id_for(job_id, 1))
+    snapshot_brand_kit(settings, account_id, job.id, options)
+    _enqueue(job.id, 1, "agents", options)
     return job.id
+
+
+def check_account_options(settings: Settings, account_id: str, options: JobOptions) -> None:
+    """The options that name something of the account name what it has: the platforms of
+    ``auto_post`` connected, a brand-kit logo for the watermark, its own custom music.
+
+    Raises:
+        JobValidationError: naming the field.
+    """
+    check_auto_post(settings, account_id, options)
+    if options.brand_kit_enabled:
+        require_logo(settings, account_id)
+    check_job_music(settings, account_id, options)
+
+
+def check_auto_post(settings: Settings, account_id: str, options: JobOptions) -> None:
+    """Every ``auto_post`` platform is configured and connected (active) for the account.
+
+    Raises:
+        JobValidationError: ``auto_post`` names a platform the account cannot post to.
+    """
+    if not options.auto_post:
+        return
+    active = {c.platform for c in list_connections(settings, account_id)
+              if c.status == "active"}
+    for entry in options.auto_post:
+        try:
+            platform_for(settings, entry.platform)
+        except PlatformNotConfiguredError as err:
+            raise JobValidationError("auto_post", str(err)) from err
+        if entry.platform not in active:
+            raise JobValidationError(
+                "auto_post", f"{entry.platform} is not connected for this account: connect "
+                f"it first (GET /api/v1/social/{entry.platform}/connect, or the dashboard's "
+                "Connections page)")
+
+
+def snapshot_brand_kit(settings: Settings, account_id: str, job_id: str,
+                       options: JobOptions) -> None:
+    """Give a job with the watermark its own copy of the logo and settings (a later change
+    of the brand kit never changes what a retry draws); a job that cannot have one is
+    cancelled before it is queued, releasing its credits."""
+    if not options.brand_kit_enabled:
+        return
+    try:
+        snapshot_for_job(settings, account_id, job_id)
+    except Exception:
+        cancel_job_state(job_id, reason="brand-kit logo could not be copied")
+        raise
 
 
 class IdempotencyConflictError(Exception):
@@ -104,7 +173,7 @@ class IdempotencyConflictError(Exception):
 
 def _idempotent_match(settings: Settings, account_id: str, key: str,
                       request_hash: str) -> str | None:
-    with session_scope(settings) as s:
+    with autocommit_session(settings) as s:  # one SELECT: no transaction around it
         found = job_store.find_job_by_idempotency_key(s, account_id, key)
     if found is None:
         return None
@@ -128,10 +197,13 @@ def submit_job_once(settings: Settings, *, account_id: str, options: JobOptions,
     existing = _idempotent_match(settings, account_id, idempotency_key, request_hash)
     if existing is not None:
         return existing, False
+    check_account_options(settings, account_id, options)
     if runtime.active_role() is None:
         runtime.start(settings, role="client")
+    job_id = str(uuid.uuid4())
     job, _ = prepare_job(settings, account_id=account_id, options=options, image=image,
-                         limits=limits, template_id=template_id)
+                         limits=limits, template_id=template_id, job_id=job_id,
+                         workflow_id=workflow_id_for(job_id, 1))
     try:
         with session_scope(settings) as s:
             job_store.set_job_fields(s, job.id, idempotency_key=idempotency_key,
@@ -144,9 +216,8 @@ def submit_job_once(settings: Settings, *, account_id: str, options: JobOptions,
         if winner is None:  # pragma: no cover - the winner cannot vanish
             raise
         return winner, False
-    wfid = _enqueue(job.id, 1, "agents")
-    with session_scope(settings) as s:
-        job_store.set_job_fields(s, job.id, workflow_id=wfid)
+    snapshot_brand_kit(settings, account_id, job.id, options)
+    _enqueue(job.id, 1, "agents", options)
     return job.id, True
 
 
@@ -247,7 +318,8 @@ def cancel_job(settings: Settings, job_id: str) -> bool:
         job_store.set_job_fields(s, job_id, cancel_requested=True)
         wfid = job.workflow_id
     if wfid:
-        DBOS.cancel_workflow(wfid)
+        # Its children too: a stage on another queue, a keyframe waiting for review.
+        DBOS.cancel_workflow(wfid, cancel_children=True)
     return cancel_job_state(job_id)
 
 

@@ -20,7 +20,7 @@ from ugen.store import items as item_store
 from ugen.store import jobs as job_store
 from ugen.store.api_keys import account_of_key
 from ugen.store.artifacts import ArtifactKey, artifact_store
-from ugen.store.db import session_scope
+from ugen.store.db import autocommit_session, session_scope
 from ugen.store.models import JobEvent
 from ugen.views import JobPublic, StageDetailPublic, as_utc, job_public, stage_detail
 
@@ -31,10 +31,13 @@ def job_view(settings: Settings, job_id: str, *, account_id: str | None = None) 
     Raises:
         JobNotFoundError: no such job, or (with ``account_id``) another account's.
     """
-    with session_scope(settings) as s:
+    # Two SELECTs without a transaction around them: a BEGIN and a COMMIT fewer on
+    # PostgreSQL (it is read after every creation), whose READ COMMITTED gives each SELECT
+    # its own snapshot anyway.
+    with autocommit_session(settings) as s:
         found, stages = job_store.job_snapshot(s, job_id)
-        job = owned(found, job_id, account_id)
-        return job_public(job, stages, settings)
+    job = owned(found, job_id, account_id)
+    return job_public(job, stages, settings)
 
 
 def list_job_views(settings: Settings, account_id: str, *, status: str | None = None,

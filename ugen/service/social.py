@@ -13,17 +13,33 @@ from ugen.core.config import Settings
 from ugen.pipeline import posting, runtime
 from ugen.service.jobs import JobStateError, owned
 from ugen.social import connections, posts
+from ugen.social.base import PLATFORMS
 from ugen.social.connections import ConnectionView, ConnectStart
-from ugen.social.errors import NotConnectedError, OAuthError
+from ugen.social.errors import NotConnectedError, OAuthError, PlatformNotConfiguredError
 from ugen.social.posts import PostView
 from ugen.social.registry import platform_for
 from ugen.store import jobs as job_store
 from ugen.store.db import session_scope
 
 
-def connect_platform(settings: Settings, account_id: str, platform: str) -> ConnectStart:
-    """Start connecting ``platform``: the consent URL, with its single-use state."""
-    return connections.start_connect(settings, platform_for(settings, platform), account_id)
+def connect_platform(settings: Settings, account_id: str, platform: str, *,
+                     from_dashboard: bool = False) -> ConnectStart:
+    """Start connecting ``platform``: the consent URL, with its single-use state
+    (``from_dashboard``: the callback sends the browser back to the dashboard)."""
+    return connections.start_connect(settings, platform_for(settings, platform), account_id,
+                                     from_dashboard=from_dashboard)
+
+
+def configured_platforms(settings: Settings) -> dict[str, str | None]:
+    """Every platform, with why it cannot be connected here (None: it can)."""
+    found: dict[str, str | None] = {}
+    for name in PLATFORMS:
+        try:
+            platform_for(settings, name)
+            found[name] = None
+        except PlatformNotConfiguredError as err:
+            found[name] = str(err)
+    return found
 
 
 def complete_connection(settings: Settings, platform: str, *, state: str, code: str | None,
@@ -86,6 +102,16 @@ def create_post(settings: Settings, account_id: str, job_id: str, request: dict[
         runtime.start(settings, role="client")
     posting.start_post(post.id)  # idempotent: a replay finds the same workflow
     return post, created
+
+
+def job_account(settings: Settings, job_id: str) -> str:
+    """The account that owns the job (for the CLI, which acts on any job of this install).
+
+    Raises:
+        JobNotFoundError: no such job.
+    """
+    with session_scope(settings) as s:
+        return owned(job_store.get_job(s, job_id), job_id).account_id
 
 
 def posts_of(settings: Settings, account_id: str, job_id: str) -> list[PostView]:

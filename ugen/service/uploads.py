@@ -74,10 +74,22 @@ def uploaded_image(settings: Settings, account_id: str, upload_id: str, *,
         canonical = str(uuid.UUID(upload_id))
     except ValueError:
         canonical = ""
+    if not canonical or canonical != upload_id:
+        raise JobValidationError(field, _NO_UPLOAD)
     store = artifact_store(settings)
-    found = (sorted(obj.key for obj in store.iter_keys(f"uploads/{account_id}/{canonical}."))
-             if canonical and canonical == upload_id else [])
+    prefix = f"uploads/{account_id}/{canonical}."
+    local = store.local_path(ArtifactKey(prefix + _EXTENSIONS[0]))
+    if local is not None:  # a local store: a stat per format, not a listing of the folder
+        for ext in _EXTENSIONS:
+            candidate = local.with_suffix(f".{ext}")
+            if candidate.is_file():
+                return candidate
+        raise JobValidationError(field, _NO_UPLOAD)
+    found = sorted(obj.key for obj in store.iter_keys(prefix))
     if not found:
-        raise JobValidationError(field, "no such upload in this account; upload the image "
-                                        "again")
+        raise JobValidationError(field, _NO_UPLOAD)
     return store.path(found[0])
+
+
+_NO_UPLOAD = "no such upload in this account; upload the image again"
+_EXTENSIONS = sorted(set(ALLOWED_FORMATS.values()))

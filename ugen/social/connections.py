@@ -73,10 +73,20 @@ def _token_context(account_id: str, platform: str, which: str) -> str:
     return f"{account_id}:{platform}:{which}"
 
 
-def start_connect(settings: Settings, platform: SocialPlatform,
-                  account_id: str) -> ConnectStart:
+DASHBOARD_STATE_PREFIX = "web."
+"""Starts the ``state`` of a connect attempt begun on the dashboard: the callback then sends
+the browser back to the dashboard's Connections page instead of answering JSON. It is part
+of the single-use, server-side state (hashed with it), so it cannot be added to another."""
+
+
+def started_on_dashboard(state: str) -> bool:
+    return state.startswith(DASHBOARD_STATE_PREFIX)
+
+
+def start_connect(settings: Settings, platform: SocialPlatform, account_id: str, *,
+                  from_dashboard: bool = False) -> ConnectStart:
     """A new connect attempt: its state stored server-side, the consent URL to send to."""
-    state = oauth.new_state()
+    state = (DASHBOARD_STATE_PREFIX if from_dashboard else "") + oauth.new_state()
     digest = oauth.state_hash(state)
     pkce = oauth.new_pkce() if platform.uses_pkce else None
     expires = utcnow() + timedelta(seconds=settings.social_state_ttl_s)

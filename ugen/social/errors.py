@@ -12,6 +12,7 @@ Transient errors subclass :class:`~ugen.providers.base.TransientProviderError`, 
     └── PermanentSocialError        fail the post with the platform's reason
         ├── QuotaExceededError      the project's or user's quota is spent (quotaExceeded,
         │                           uploadLimitExceeded): retrying today cannot help
+        ├── UploadSessionExpiredError  the upload session is gone: start a new one
         ├── ConnectionRevokedError  the platform refused the tokens for good: reconnect
         ├── NotConnectedError       the account has no connection to the platform
         ├── OAuthError              the connect flow failed (bad state, code, PKCE)
@@ -66,6 +67,13 @@ class PermanentSocialError(SocialError, PermanentProviderError):
 
 class QuotaExceededError(PermanentSocialError):
     code = "QUOTA_EXCEEDED"
+
+
+class UploadSessionExpiredError(PermanentSocialError):
+    """The platform forgot the upload session (YouTube: ``404`` on the session URI): the
+    bytes cannot be resumed there; the post starts a new session (no video exists yet)."""
+
+    code = "UPLOAD_SESSION_EXPIRED"
 
 
 class ConnectionRevokedError(PermanentSocialError):

@@ -13,7 +13,10 @@ Sources (Google's documentation):
   ``Location``; ``PUT`` chunks (multiples of 256 KiB except the last) with
   ``Content-Range``; ``308`` with ``Range: bytes=0-N`` while incomplete, ``200``/``201`` with
   the video resource at the end; after an interruption a ``PUT`` of ``Content-Range:
-  bytes */TOTAL`` asks how much arrived, and the upload resumes from there.
+  bytes */TOTAL`` asks how much arrived, and the upload resumes from there. A ``5xx`` on a
+  chunk is such an interruption (the retry of :meth:`YouTube.transfer` starts with that
+  query); a ``404`` on the session URI means the session expired and the upload restarts
+  from the beginning in a new session (the post workflow opens one).
 - videos resource — developers.google.com/youtube/v3/docs/videos: ``snippet.title`` (≤ 100
   characters, no ``<``/``>``), ``description`` (≤ 5000 bytes), ``tags``,
   ``status.privacyStatus`` (``public``/``unlisted``/``private``), ``selfDeclaredMadeForKids``,
@@ -57,6 +60,7 @@ from ugen.social.errors import (
     QuotaExceededError,
     RateLimitedError,
     TransientSocialError,
+    UploadSessionExpiredError,
     VideoSpecError,
 )
 from ugen.social.specs import VideoLimits, check_limits
@@ -288,10 +292,14 @@ class YouTube:
                     headers={**self._auth(access_token), "Content-Type": "video/mp4",
                              "Content-Range": f"bytes {offset}-{end}/{total}"})
         if response.status_code not in (200, 201):
-            if response.status_code == 404:
-                raise PermanentSocialError(
-                    "the YouTube upload session expired; post again", platform=self.name,
-                    reason="uploadSessionExpired", status_code=404)
+            if response.status_code in (404, 410):
+                # The session URI is gone (expired): per the resumable-upload guide's
+                # "process the API response" step, restart the upload with a new session.
+                # No video was made from this one, so the new one cannot duplicate it.
+                raise UploadSessionExpiredError(
+                    "the YouTube upload session expired; starting a new one",
+                    platform=self.name, reason="uploadSessionExpired",
+                    status_code=response.status_code)
             self._fail(response, "the upload")
         return replace(session, remote_id=str(response.json()["id"]))
 

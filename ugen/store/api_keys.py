@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ugen.core.config import Settings
 from ugen.store import ledger
-from ugen.store.db import session_scope
+from ugen.store.db import get_engine, session_scope
 from ugen.store.models import Account, ApiKey, utcnow
 from ugen.store.status_reads import KeyRecord
 
@@ -103,9 +103,23 @@ def revoke_api_key(settings: Settings, key_id: str) -> None:
 
 
 def authenticate(settings: Settings, raw_key: str) -> str | None:
-    """The account id a key belongs to, or None for an unknown, revoked or expired key."""
-    with session_scope(settings) as s:
-        return account_of_key(s, raw_key)
+    """The account id a key belongs to, or None for an unknown, revoked or expired key.
+
+    It runs on every authenticated request, so its one read (and the rare ``last_used_at``
+    write) each run as a transaction of their own (autocommit): no BEGIN and COMMIT round
+    trips around them, and no session.
+    """
+    if not raw_key.startswith(KEY_PREFIX):
+        return None
+    now = utcnow()
+    with get_engine(settings).connect().execution_options(
+            isolation_level="AUTOCOMMIT") as conn:
+        row = conn.execute(_KEY_ROW, {"key_hash": hash_key(raw_key)}).first()
+        if row is None or not _live(row.revoked_at, row.expires_at, now):
+            return None
+        if _touch_due(row.last_used_at, now):
+            conn.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+    return str(row.account_id)
 
 
 _KEY_ROW = (select(ApiKey.id, ApiKey.account_id, ApiKey.revoked_at, ApiKey.expires_at,

@@ -12,14 +12,16 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ugen.core.config import Settings
@@ -119,10 +121,53 @@ def _no_lock() -> Iterator[None]:
     yield
 
 
+PING_AFTER_IDLE_S = 5.0
+"""A pooled server connection idle longer than this is pinged before it is handed out."""
+
+
+def _checked_in(_dbapi_conn: object, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: object) -> None:
+    """Pessimistic disconnect handling, only for connections that sat idle a while.
+
+    ``pool_pre_ping`` pings on every checkout: a round trip per transaction, five per job
+    created. A connection back in the pool for under :data:`PING_AFTER_IDLE_S` was just
+    working; an older one (the server may have restarted meanwhile) is pinged and, when
+    dead, replaced (the pool retries the checkout with a new connection).
+    """
+    idle_since = record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+        return
+    try:
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute("SELECT 1")
+        finally:
+            cur.close()
+        if not dbapi_conn.autocommit:
+            dbapi_conn.rollback()  # the ping opened a transaction
+    except Exception as err:  # any failure: the connection is unusable
+        raise DisconnectionError(f"pooled connection is dead: {err}") from err
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection of ``engine`` before handing it out only when it sat idle
+    more than :data:`PING_AFTER_IDLE_S` (instead of ``pool_pre_ping``'s every checkout)."""
+    event.listen(engine, "checkin", _checked_in)
+    event.listen(engine, "checkout", _ping_if_idle)
+
+
 def _create_engine(settings: Settings, url: str) -> Engine:
     private_dir(settings.data_dir)
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        # Ten kept open: a burst of concurrent requests in one API process reuses them
+        # instead of opening (and closing again) overflow connections, each a new server
+        # process on PostgreSQL.
+        engine = create_engine(url, pool_size=10, max_overflow=10)
+        ping_when_idle(engine)
+        return engine
     db_file = _sqlite_file(url)
     if db_file is not None:
         private_dir(db_file.parent)
@@ -167,6 +212,19 @@ def session_scope(settings: Settings) -> Iterator[Session]:
     engine = get_engine(settings)
     factory = _factories.get(engine) or sessionmaker(bind=engine, expire_on_commit=False)
     with factory() as session, session.begin():
+        yield session
+
+
+@contextmanager
+def autocommit_session(settings: Settings) -> Iterator[Session]:
+    """A session whose every statement commits on its own: no BEGIN and COMMIT round trips.
+
+    For a single write, or reads, that need no transaction around them (on PostgreSQL each
+    transaction costs two round trips more than its statements).
+    """
+    engine = get_engine(settings)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn, \
+            Session(bind=conn) as session:
         yield session
 
 

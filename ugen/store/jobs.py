@@ -6,22 +6,37 @@ already finished is never moved back, and ``progress_percent`` never decreases w
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from typing import Any
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, cast
 
-from sqlalchemy import Row, bindparam, delete, func, select, update
+from sqlalchemy import Row, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ugen.core.types import STAGES, TERMINAL_STATUSES, StageName
 from ugen.store.models import Job, JobEvent, JobItem, JobStage, ProviderCall, utcnow
 
+_STAGE_ROWS_INSERT = insert(cast(Table, JobStage.__table__))
 
-def create_job(session: Session, job: Job) -> None:
+
+_PENDING_STAGE: dict[str, Any] = {"status": "pending", "run_number": 0, "started_at": None,
+                                  "finished_at": None, "credits_used": 0, "outputs": {}}
+
+
+def create_job(session: Session, job: Job,
+               done: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    """Insert the job and its eight stage records (pending; ``done``: the values of stages
+    that are finished already, ``prepare`` at creation).
+
+    The stage rows go in as one multi-row INSERT without ORM objects (nobody reads them back
+    in the creating transaction; it runs for every job created)."""
     session.add(job)
-    for position, stage in enumerate(STAGES):
-        session.add(JobStage(job_id=job.id, stage=stage, position=position))
     session.flush()
+    done = done or {}
+    session.execute(_STAGE_ROWS_INSERT, [
+        {"job_id": job.id, "stage": stage, "position": position,
+         **_PENDING_STAGE, **done.get(stage, {})}
+        for position, stage in enumerate(STAGES)])
 
 
 def get_job(session: Session, job_id: str) -> Job | None:

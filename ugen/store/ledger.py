@@ -9,13 +9,24 @@ once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    String,
+    Table,
+    exists,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ugen.core.types import TransactionType
-from ugen.store.models import Account, CreditTransaction
+from ugen.store.models import Account, CreditTransaction, utcnow
 
 
 class InsufficientCreditsError(Exception):
@@ -85,6 +96,43 @@ def _record(
     return True
 
 
+def _record_once(
+    session: Session, account_id: str, type_: TransactionType, amount: int, *,
+    balance_delta: int, reserved_delta: int, job_id: str | None, description: str, key: str,
+    guard_available: int | None = None,
+) -> bool:
+    """:func:`_record` unless ``key`` was recorded already, as ONE statement (PostgreSQL: a
+    data-modifying CTE; the movement runs on the hot path of every job created, inside the
+    account row's lock). False when nothing was recorded: the key was there, or the guard
+    refused (the caller tells the two apart)."""
+    accounts = cast(Table, Account.__table__)
+    lines = cast(Table, CreditTransaction.__table__)
+    moved = (update(accounts)
+             .where(accounts.c.id == account_id,
+                    ~exists().where(lines.c.idempotency_key == key))
+             .values(credit_balance=accounts.c.credit_balance + balance_delta,
+                     credit_reserved=accounts.c.credit_reserved + reserved_delta)
+             .returning(accounts.c.credit_balance, accounts.c.credit_reserved))
+    if guard_available is not None:
+        moved = moved.where(accounts.c.credit_balance - accounts.c.credit_reserved
+                            >= guard_available)
+    acct = moved.cte("moved")
+    row = session.execute(
+        insert(lines).from_select(
+            ["account_id", "job_id", "type", "amount", "balance_before", "balance_after",
+             "reserved_after", "description", "idempotency_key", "created_at"],
+            select(literal(account_id), literal(job_id, String), literal(type_),
+                   literal(amount, BigInteger), acct.c.credit_balance - balance_delta,
+                   acct.c.credit_balance, acct.c.credit_reserved, literal(description),
+                   literal(key), literal(utcnow(), DateTime(timezone=True))))
+        .returning(lines.c.id)).first()
+    return row is not None
+
+
+def _one_statement(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def grant(session: Session, account_id: str, credits: int, *,
           type_: TransactionType = "purchase", description: str = "",
           key: str | None = None) -> None:
@@ -102,7 +150,15 @@ def reserve(session: Session, account_id: str, job_id: str, credits: int, *, key
     """Hold ``credits`` for a job, or raise :class:`InsufficientCreditsError`."""
     if credits < 0:
         raise ValueError("credits must not be negative")
-    if _already(session, key) or credits == 0:
+    if credits == 0:
+        return
+    if _one_statement(session):
+        if _record_once(session, account_id, "reserve", -credits, balance_delta=0,
+                        reserved_delta=credits, job_id=job_id, description=description,
+                        key=key, guard_available=credits) or _already(session, key):
+            return
+        raise InsufficientCreditsError(credits, balance(session, account_id).available_credits)
+    if _already(session, key):
         return
     ok = _record(session, account_id, "reserve", -credits, balance_delta=0,
                  reserved_delta=credits, job_id=job_id, description=description, key=key,

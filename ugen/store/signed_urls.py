@@ -85,21 +85,34 @@ def artifact_name(job_id: str, artifact_key: str) -> str:
     return artifact_key.removeprefix(prefix)
 
 
+def sign_path(settings: Settings, path: str, *, now: float | None = None) -> str:
+    """``path`` of this API signed to expire in ``download_url_ttl_s`` (:func:`verify`
+    checks it)."""
+    expires = int(now if now is not None else time.time()) + settings.download_url_ttl_s
+    query = urlencode({"expires": expires,
+                       "signature": _signature(signing_key(settings), path, expires)})
+    return f"{path}?{query}"
+
+
+def sign_stored(settings: Settings, key: ArtifactKey, path: str, *, filename: str,
+                now: float | None = None) -> str:
+    """The download URL of a stored file, valid ``download_url_ttl_s``: the store's own
+    presigned URL when it has them (S3, saved as ``filename``), else ``path`` (the API route
+    that serves the file) signed by :func:`sign_path`."""
+    presigned = artifact_store(settings).presigned_url(key, settings.download_url_ttl_s,
+                                                       filename=filename)
+    if presigned is not None:
+        return presigned
+    return sign_path(settings, path, now=now)
+
+
 def sign_artifact(settings: Settings, job_id: str, artifact_key: str, *,
                   now: float | None = None) -> str:
     """The signed download URL of one artifact of a job, valid ``download_url_ttl_s``: the
     store's own presigned URL when it has them (S3), else this API's ``/files`` URL."""
     name = artifact_name(job_id, artifact_key)
-    store = artifact_store(settings)
-    presigned = store.presigned_url(ArtifactKey(f"{job_id}/{name}"), settings.download_url_ttl_s,
-                                    filename=PurePosixPath(name).name)
-    if presigned is not None:
-        return presigned
-    path = file_path(job_id, name)
-    expires = int(now if now is not None else time.time()) + settings.download_url_ttl_s
-    query = urlencode({"expires": expires,
-                       "signature": _signature(signing_key(settings), path, expires)})
-    return f"{path}?{query}"
+    return sign_stored(settings, ArtifactKey(f"{job_id}/{name}"), file_path(job_id, name),
+                       filename=PurePosixPath(name).name, now=now)
 
 
 def verify(settings: Settings, path: str, expires: str | None, signature: str | None, *,

@@ -24,8 +24,8 @@ from ugen.store.db import get_engine
 
 log = logging.getLogger(__name__)
 
-JOB_STATUSES: tuple[JobStatus, ...] = ("queued", "running", "completed", "failed",
-                                       "cancelled", "stopped")
+JOB_STATUSES: tuple[JobStatus, ...] = ("queued", "running", "awaiting_review", "completed",
+                                       "failed", "cancelled", "stopped")
 QUEUE_STATES = {"ENQUEUED": "enqueued", "PENDING": "pending"}
 
 _JOBS = "SELECT status, COUNT(*), COALESCE(SUM(credits_reserved), 0) FROM jobs GROUP BY status"

@@ -25,6 +25,11 @@ from ugen.web import errors
 from ugen.web.auth import SignInRequiredError
 from ugen.web.job_parts import RenderedDetails
 from ugen.web.routes import account, jobs, login, media, new, streams
+from ugen.web.routes import brand_kit as brand_kit_pages
+from ugen.web.routes import music as music_pages
+from ugen.web.routes import social as social_pages
+from ugen.web.routes import templates as template_pages
+from ugen.web.routes import variants as variant_pages
 from ugen.web.security import SecurityHeaders
 from ugen.web.signing import MediaSigner
 from ugen.web.templating import Templates
@@ -76,8 +81,11 @@ def create_web_app(settings: Settings, *, max_upload_bytes: int) -> FastAPI:
     web.add_exception_handler(RequestValidationError, errors.bad_request)
     web.add_exception_handler(Exception, errors.server_error)
     for router in (login.router, jobs.router, streams.router, new.router, account.router,
-                   media.router):
+                   media.router, template_pages.router, social_pages.router,
+                   brand_kit_pages.router):
         web.include_router(router)
+    web.include_router(music_pages.router)
+    web.include_router(variant_pages.router)
     web.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     return web
 

@@ -19,7 +19,7 @@ from ugen.core.schemas import JobOptions
 CAPTION_FIELDS = {"caption_font_size": "font_size", "caption_primary_colour": "primary_colour",
                   "caption_highlight_colour": "highlight_colour",
                   "caption_outline_colour": "outline_colour", "caption_position": "position"}
-_CHECKBOXES = ("music_enabled", "captions_enabled")
+_CHECKBOXES = ("music_enabled", "captions_enabled", "brand_kit_enabled")
 _INTEGERS = ("segment_count", "segment_duration", "max_retries_keyframe",
              "max_retries_video", "seed")
 _PLAIN = ("product_name", "video_model", "video_resolution", "keyframe_resolution",
@@ -28,8 +28,11 @@ _PLAIN = ("product_name", "video_model", "video_resolution", "keyframe_resolutio
           "caption_style", "music_mood", "qai_mode", "stop_at_stage", "webhook_url")
 FORM_FIELDS = frozenset((*_PLAIN, *_INTEGERS, *_CHECKBOXES, *CAPTION_FIELDS,
                          "key_selling_points", "voice_id", "music_volume", "custom_captions",
+                         "music_choice",
                          "caption_uppercase"))
 """Every field of the form that is part of the job (the image aside)."""
+MUSIC_CHOICE_FIELDS = {"track": "music_track_id", "custom": "custom_music_id"}
+"""``music_choice`` (one select: a catalog or a custom track) into the job's field."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,10 @@ def _params(values: Mapping[str, str]) -> dict[str, Any]:
         params[name] = values.get(name) in ("on", "true", "1")
     points = [line.strip() for line in values.get("key_selling_points", "").splitlines()]
     params["key_selling_points"] = [p for p in points if p]
+    choice = values.get("music_choice", "").strip()  # "track:<id>", "custom:<id>" or none
+    kind, _, music_id = choice.partition(":")
+    if music_id and kind in MUSIC_CHOICE_FIELDS:
+        params[MUSIC_CHOICE_FIELDS[kind]] = music_id
     if values.get("voice_id", "").strip():
         params["voice_settings"] = {"voice_id": values["voice_id"].strip()}
     if values.get("custom_captions") in ("on", "true", "1"):
@@ -82,7 +89,8 @@ def _params(values: Mapping[str, str]) -> dict[str, Any]:
 
 
 _FORM_NAME = {"voice_settings": "voice_id", "custom_caption_options": "custom_captions",
-              "output_aspect_ratio": "aspect_ratio"}
+              "output_aspect_ratio": "aspect_ratio", "music_track_id": "music_choice",
+              "custom_music_id": "music_choice"}
 _MODEL_LEVEL = ("aspect_ratio", "segment_duration", "custom_script")
 
 

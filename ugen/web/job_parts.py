@@ -18,6 +18,8 @@ from ugen.core.config import Settings
 from ugen.core.types import STAGES
 from ugen.pipeline.errors import StageError
 from ugen.pipeline.outputs import CompleteOutput
+from ugen.service import social as social_service
+from ugen.social.posts import PostView
 from ugen.views import JobPublic, StageDetailPublic, StagePublic
 from ugen.web.signing import MediaSigner
 from ugen.web.stages import STAGE_INFO
@@ -37,6 +39,10 @@ class JobPage:
     job: JobPublic
     stages: tuple[StageDetailPublic, ...]
     deliveries: tuple[service.DeliveryAttempt, ...]
+    posts: tuple[PostView, ...] = ()
+    """The job's social posts (once it completed), oldest first."""
+    post_platforms: tuple[str, ...] = ()
+    """The platforms the account can post the video to (connected and active)."""
 
     def stage(self, name: str) -> StageDetailPublic:
         return self.stages[STAGES.index(name)]
@@ -55,7 +61,13 @@ def read_job_page(settings: Settings, account_id: str, job_id: str) -> JobPage:
     if job.ended:
         deliveries, _ = service.webhook_attempts(settings, account_id, job_id=job_id,
                                                  page_size=DELIVERIES_SHOWN)
-    return JobPage(job, tuple(stages), tuple(deliveries))
+    posts: tuple[PostView, ...] = ()
+    platforms: tuple[str, ...] = ()
+    if job.status == "completed":
+        posts = tuple(social_service.posts_of(settings, account_id, job_id))
+        platforms = tuple(c.platform for c in social_service.connections_of(
+            settings, account_id) if c.status == "active")
+    return JobPage(job, tuple(stages), tuple(deliveries), posts, platforms)
 
 
 def stage_key(stage: StagePublic | StageDetailPublic) -> StateKey:
@@ -99,7 +111,9 @@ class RenderedDetails:
         if name == "generation":
             extra = stage_key(page.stage("init"))
         elif name == "complete":
-            extra = tuple((d.delivery_id, d.attempt, d.state) for d in page.deliveries)
+            extra = (tuple((d.delivery_id, d.attempt, d.state) for d in page.deliveries),
+                     tuple((p.id, p.status, p.updated_at) for p in page.posts),
+                     page.post_platforms)
         return (page.job.job_id, page.job.run_number, name, stage_key(st),
                 tuple((a.item, a.run_number, a.attempt) for a in st.attempts), extra, step)
 

@@ -41,7 +41,8 @@ assert tuple(info.stage for info in STAGE_INFO) == STAGES
 _LABELS: dict[str, str] = {info.stage: info.label for info in STAGE_INFO}
 
 _STATUS_LABELS = {
-    "queued": "Queued", "running": "Running", "completed": "Completed", "failed": "Failed",
+    "queued": "Queued", "running": "Running", "awaiting_review": "Awaiting review",
+    "completed": "Completed", "failed": "Failed",
     "cancelled": "Cancelled", "stopped": "Stopped", "pending": "Waiting", "skipped": "Skipped",
 }
 

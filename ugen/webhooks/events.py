@@ -1,4 +1,5 @@
-"""Webhooks of events other than a job's end (``post.published``, ``post.failed``).
+"""Webhooks of events other than a job's end (``post.published``, ``post.failed``,
+``job.awaiting_review``, ``job.review_decided``).
 
 They travel exactly like ``job.completed``: the first attempt is recorded in
 ``webhook_deliveries`` (under the job the event is about), then

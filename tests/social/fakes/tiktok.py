@@ -356,6 +356,10 @@ class FakeTikTok:
         privacy = info.get("privacy_level")
         if len(str(info.get("title", ""))) > 2200:
             return self._refuse("title", "invalid_params", "title is too long", 400)
+        if "is_aigc" in info and not isinstance(info["is_aigc"], bool):
+            # post_info.is_aigc is a Boolean ("set to true if the video is AI generated
+            # content"): developers.tiktok.com/doc/content-posting-api-reference-direct-post
+            return self._refuse("aigc", "invalid_params", "is_aigc must be a boolean", 400)
         if privacy not in self.privacy_options:
             return self._refuse("privacy", "privacy_level_option_mismatch",
                                 "privacy_level is not one of the creator's options", 400)

@@ -18,7 +18,9 @@ developers.google.com/youtube/v3/determine_quota_cost (an upload costs ~100 unit
 It enforces: client id, secret and registered redirect URI; single-use codes bound to their
 redirect URI and PKCE challenge; bearer tokens (unknown, expired or revoked → 401) and their
 scopes (→ 403); the resumable protocol (contiguous ranges, 256 KiB multiples, the declared
-total). Faults are injected with :meth:`FakeYouTube.inject`; :meth:`FakeYouTube.hold_status`
+total; after a 5xx on a chunk, a status query before the next chunk; an expired session's
+URI answers 404, :meth:`FakeYouTube.expire_sessions`). Faults are injected with
+:meth:`FakeYouTube.inject`; :meth:`FakeYouTube.hold_status`
 blocks ``videos.list`` so a test can kill the uploader between upload and completion.
 """
 
@@ -89,6 +91,9 @@ class Session:
     resource: dict[str, Any]
     data: bytearray = field(default_factory=bytearray)
     video_id: str | None = None
+    interrupted: bool = False
+    """A chunk failed with a 5xx: the client must ask what arrived (``bytes */TOTAL``)
+    before it sends another byte."""
 
 
 class FakeYouTube:
@@ -115,6 +120,14 @@ class FakeYouTube:
         self.refreshes = 0
         self.revocations = 0
         self._faults: dict[str, list[tuple[int, str, dict[str, str]]]] = {}
+        self.keep_on_fault = 0
+        """Bytes of a chunk that failed with a 5xx the session keeps anyway (a transfer cut
+        off midway): the client learns where to resume only from the status query."""
+        self.sessions_started = 0
+        self._expire_after: int | None = None
+        self._expire_every = False
+        self.refused_unqueried = 0
+        """Chunks refused because they came after a 5xx without a status query first."""
         self._hold: threading.Event | None = None
         self.status_requests = 0
         self._ids = itertools.count(1)
@@ -137,6 +150,18 @@ class FakeYouTube:
         passing: list[tuple[int, str, dict[str, str]]] = [(0, "", {})] * after
         self._faults.setdefault(where, []).extend(
             passing + [(status, reason, headers or {})] * times)
+
+    def expire_after_chunks(self, chunks: int, *, every_session: bool = False) -> None:
+        """The session expires once ``chunks`` chunks arrived (its URI then answers 404);
+        ``every_session``: every later session too."""
+        self._expire_after, self._expire_every = chunks, every_session
+
+    def expire_sessions(self) -> None:
+        """Every open upload session is forgotten: its URI answers 404 from now on."""
+        with self._lock:
+            for sid, session in list(self.sessions.items()):
+                if session.video_id is None:
+                    del self.sessions[sid]
 
     def hold_status(self) -> threading.Event:
         """Block ``videos.list`` until the returned event is set."""
@@ -313,6 +338,7 @@ class FakeYouTube:
             self.quota_used += UPLOAD_COST
             sid = f"s{next(self._ids)}"
             self.sessions[sid] = Session(sid, total, body)
+            self.sessions_started += 1
         location = f"{self.base_url}/upload/youtube/v3/videos?" + urlencode(
             {"uploadType": "resumable", "part": q.get("part"), "upload_id": sid})
         return Response(status_code=200, headers={"Location": location})
@@ -344,12 +370,21 @@ class FakeYouTube:
         if unit != "bytes" or total != str(session.total):
             return google_error(400, "badContent", f"bad Content-Range {spec!r}")
         if span == "*":  # how much arrived?
+            session.interrupted = False
             return self._complete(session) if session.video_id else self._incomplete(session)
-        fault = self._fault("chunk")
-        if fault is not None:
-            return fault
+        if session.interrupted:  # resuming blind after a 5xx: the guide says ask first
+            self.refused_unqueried += 1
+            return google_error(400, "badContent", "query the upload status first "
+                                "(Content-Range: bytes */TOTAL) after an interruption")
         first, _, last = span.partition("-")
         start, end = int(first), int(last)
+        fault = self._fault("chunk")
+        if fault is not None:
+            if fault.status_code >= 500 and start == len(session.data):
+                with self._lock:
+                    session.data.extend(body[:self.keep_on_fault])
+                session.interrupted = True
+            return fault
         if start != len(session.data) or end - start + 1 != len(body):
             return google_error(400, "badContent",
                                 f"range {span} does not continue at {len(session.data)}")
@@ -359,7 +394,13 @@ class FakeYouTube:
         with self._lock:
             session.data.extend(body)
             self.chunk_puts.append((session.id, start, end))
-        return self._complete(session) if final else self._incomplete(session)
+            answer = self._complete(session) if final else self._incomplete(session)
+            if not final and self._expire_after is not None and sum(
+                    sid == session.id for sid, _, _ in self.chunk_puts) >= self._expire_after:
+                del self.sessions[session.id]  # expired: its URI answers 404 from now on
+                if not self._expire_every:
+                    self._expire_after = None
+        return answer
 
     # --- what tests read -----------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from ugen import service
 from ugen.api.deps import AccountDep, PageQ, SettingsDep
+from ugen.api.routes.jobs import job_options
 from ugen.api.schemas import (
     BalancePublic,
     ErrorPublic,
@@ -45,6 +46,8 @@ def list_transactions(settings: SettingsDep, account: AccountDep,
 
 
 @router.post("/estimate")
-def estimate_job(body: EstimateCreate, account: AccountDep) -> EstimatePublic:
-    """Price a job (the create-job body) by cost component, without creating it."""
-    return estimate_public(estimate(body.to_options()).to_dict())
+def estimate_job(body: EstimateCreate, settings: SettingsDep,
+                 account: AccountDep) -> EstimatePublic:
+    """Price a job (the create-job body, `template_id` included) by cost component, without
+    creating it."""
+    return estimate_public(estimate(job_options(settings, account, body)).to_dict())

@@ -21,6 +21,7 @@ from ugen.api.schemas import (
     JobsPublic,
     RetryCreate,
     RetryPublic,
+    TemplatedOptions,
     total_pages,
 )
 from ugen.api.strict_json import StrictJsonRoute
@@ -93,7 +94,7 @@ def _unknown_template(template_id: str) -> RequestValidationError:
                        "GET /api/v1/templates", template_id, reason="template_not_found")
 
 
-def job_options(settings: Settings, account: str, body: JobCreate) -> JobOptions:
+def job_options(settings: Settings, account: str, body: TemplatedOptions) -> JobOptions:
     """The body's options, or with ``template_id`` the template's under the body's own.
 
     Raises:
@@ -103,7 +104,8 @@ def job_options(settings: Settings, account: str, body: JobCreate) -> JobOptions
         return body.to_options()
     try:
         return service.options_with_template(settings, account, body.template_id,
-                                             body.own_fields())
+                                             {"product_name": body.product_name,
+                                              **body.own_fields()})
     except service.TemplateNotFoundError:
         raise _unknown_template(body.template_id) from None
     except ValidationError as err:

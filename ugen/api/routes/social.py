@@ -6,6 +6,7 @@ browser back, so it carries no key: the single-use ``state`` names the account.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -23,7 +24,10 @@ from ugen.api.social_schemas import (
 )
 from ugen.api.strict_json import StrictJsonRoute
 from ugen.service import social
-from ugen.social.errors import NotConnectedError
+from ugen.social.connections import started_on_dashboard
+from ugen.social.errors import NotConnectedError, SocialError
+
+_REASON = re.compile(r"[^A-Za-z0-9_.]")
 
 router = APIRouter(prefix="/social", tags=["social"], route_class=StrictJsonRoute,
                    responses={401: {"model": ErrorPublic}, 404: {"model": ErrorPublic}})
@@ -46,14 +50,25 @@ def connect(settings: SettingsDep, account: AccountDep, platform: Platform,
     return ConnectStartPublic.of(start)
 
 
-@router.get("/{platform}/callback", responses={400: {"model": ErrorPublic}})
+@router.get("/{platform}/callback", response_model=None,
+            responses={200: {"model": ConnectionPublic}, 400: {"model": ErrorPublic}})
 def callback(settings: SettingsDep, platform: Platform,
              state: Annotated[str, Query(min_length=1, max_length=200)],
              code: Annotated[str | None, Query(max_length=2000)] = None,
-             error: Annotated[str | None, Query(max_length=200)] = None) -> ConnectionPublic:
-    """Where the platform sends the user back: exchanges the code, stores the connection."""
-    return ConnectionPublic.of(social.complete_connection(settings, platform, state=state,
-                                                          code=code, error=error))
+             error: Annotated[str | None, Query(max_length=200)] = None,
+             ) -> ConnectionPublic | RedirectResponse:
+    """Where the platform sends the user back: exchanges the code, stores the connection
+    (an attempt begun on the dashboard is sent back to its Connections page, 303)."""
+    if not started_on_dashboard(state):
+        return ConnectionPublic.of(social.complete_connection(settings, platform, state=state,
+                                                              code=code, error=error))
+    try:
+        social.complete_connection(settings, platform, state=state, code=code, error=error)
+    except SocialError as err:
+        reason = _REASON.sub("_", err.reason or err.code)[:60]
+        return RedirectResponse(f"/connections?failed={platform}&reason={reason}",
+                                status_code=303)
+    return RedirectResponse(f"/connections?connected={platform}", status_code=303)
 
 
 @router.delete("/{platform}")

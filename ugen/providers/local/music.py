@@ -17,7 +17,7 @@ import threading
 import wave
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,8 @@ from numpy.typing import NDArray
 
 from ugen.catalog import MUSIC_MOODS
 from ugen.providers.base import PermanentProviderError
+from ugen.providers.local.music_catalog import CatalogTrack
+from ugen.store.artifacts import ArtifactKey, ArtifactStore
 
 PROVIDER = "local-music"
 SAMPLE_RATE = 48_000
@@ -295,15 +297,27 @@ def _pattern_hits(pattern: str) -> list[tuple[int, float]]:
     return [(i, 1.0 if c == "x" else 0.55) for i, c in enumerate(pattern) if c in "xo"]
 
 
-def render(mood: str, duration_s: float, seed: int = 0) -> tuple[Audio, float]:
-    """Synthesise the bed as float32 stereo (2, n) at 48 kHz; also return its tempo (BPM)."""
-    style = MOOD_STYLES[mood]
-    rng = np.random.default_rng([seed & 0xFFFFFFFF, zlib.crc32(mood.encode())])
-    step = round(SAMPLE_RATE * 60.0 / style.bpm / 4.0)  # a 16th note, in whole samples
-    bpm = SAMPLE_RATE * 60.0 / (step * 4.0)
+def _grid(bpm: float, duration_s: float) -> tuple[int, int, int]:
+    """A 16th note and a bar (in whole samples), and the bars of a bed of at least
+    ``duration_s``: whole four-chord progressions."""
+    step = round(SAMPLE_RATE * 60.0 / bpm / 4.0)
     bar = 16 * step
+    return step, bar, max(4, math.ceil(duration_s * SAMPLE_RATE / bar / 4) * 4)
+
+
+def render(mood: str, duration_s: float, seed: int = 0, *,
+           bpm: float | None = None) -> tuple[Audio, float]:
+    """Synthesise the bed as float32 stereo (2, n) at 48 kHz; also return its tempo (BPM).
+
+    ``bpm`` replaces the mood's own tempo (a catalog track's).
+    """
+    style = MOOD_STYLES[mood]
+    if bpm is not None:
+        style = replace(style, bpm=bpm)
+    rng = np.random.default_rng([seed & 0xFFFFFFFF, zlib.crc32(mood.encode())])
+    step, bar, bars = _grid(style.bpm, duration_s)
+    bpm = SAMPLE_RATE * 60.0 / (step * 4.0)
     prog = style.progressions[int(rng.integers(len(style.progressions)))]
-    bars = max(len(prog), math.ceil(duration_s * SAMPLE_RATE / bar / len(prog)) * len(prog))
     n = bars * bar
     tonic = style.tonics[int(rng.integers(len(style.tonics)))]
     scale = _MINOR if style.minor else _MAJOR
@@ -500,3 +514,20 @@ class LocalMusicProvider:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         _write_wav(out_path, audio)
         return out_path
+
+
+CATALOG_PREFIX = "music/catalog/"
+"""Where rendered catalog tracks are cached in the artifact store."""
+
+
+def catalog_track_key(store: ArtifactStore, track: CatalogTrack) -> ArtifactKey:
+    """The catalog track's WAV in the artifact store, rendered the first time it is asked for.
+
+    Its key carries :attr:`CatalogTrack.version`, so a changed definition renders anew.
+    """
+    key = ArtifactKey(f"{CATALOG_PREFIX}{track.id}.{track.version}.wav")
+    if not store.exists(key):
+        audio, _ = render(track.mood, track.length_s, track.seed, bpm=track.bpm)
+        with store.writing(key) as tmp:
+            _write_wav(tmp, audio)
+    return key

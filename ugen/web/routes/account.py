@@ -1,5 +1,6 @@
 """The account pages: ``/credits`` (balance and ledger), ``/settings`` (API keys, the webhook
-and its deliveries, signed-in sessions) and ``/models`` (the catalog with prices)."""
+and its deliveries, signed-in sessions) and ``/models`` (the catalog with prices and the
+Playground: :mod:`ugen.web.playground`)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ from fastapi.responses import RedirectResponse
 
 from ugen import service
 from ugen.core.config import Settings
-from ugen.core.estimate import current_pricing
 from ugen.store.web_sessions import SessionRecord
-from ugen.web import choices
+from ugen.web import playground
 from ugen.web.auth import CheckedSessionDep, SessionDep, SettingsDep
 from ugen.web.templating import templates_of
 from ugen.webhooks.urls import UnsafeWebhookUrlError
 
 router = APIRouter(include_in_schema=False)
+router.include_router(playground.router)  # /models and its Playground
 
 LEDGER_PAGE_SIZE = 25
 DELIVERIES_PAGE_SIZE = 10
@@ -129,11 +130,3 @@ def revoke_session(session_id: str, settings: SettingsDep, session: CheckedSessi
     service.revoke_web_session(settings, session.account_id, session_id)
     return RedirectResponse("/settings#sessions" if session_id != session.id else "/login",
                             status_code=303)
-
-
-@router.get("/models")
-def models_page(request: Request, session: SessionDep) -> Response:
-    """The video models with their capabilities and prices, and the other prices."""
-    return templates_of(request).page(
-        request, "models.html", session=session, nav="models", models=choices.models(),
-        choices=choices, pricing=current_pricing())

@@ -4,13 +4,14 @@ each stage's details below it, retry and cancel, the event log)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from ugen import service
 from ugen.core.types import JobStatus
+from ugen.service import review as review_service
 from ugen.store import ledger
 from ugen.views import JobPublic
 from ugen.web.auth import CheckedSessionDep, SessionDep, SettingsDep
@@ -21,8 +22,8 @@ from ugen.web.templating import Templates, templates_of
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
-STATUS_FILTERS: tuple[JobStatus, ...] = ("queued", "running", "completed", "failed",
-                                         "cancelled", "stopped")
+STATUS_FILTERS: tuple[JobStatus, ...] = ("queued", "running", "awaiting_review", "completed",
+                                         "failed", "cancelled", "stopped")
 EVENT_LOG_SIZE = 500
 
 
@@ -89,10 +90,13 @@ def _job_page(request: Request, session: SessionDep, page: JobPage,
               action_error: str | None = None) -> Response:
     templates = templates_of(request)
     parts = job_parts(request, session.csrf_token).all(page)
+    review = (review_service.review_state(signer_of(request).settings, page.job.job_id)
+              if page.job.status == "awaiting_review" else None)
     return templates.page(
         request, "job/page.html", status_code=status_code, session=session, nav="jobs",
         job=page.job, parts=parts, events=events, state=state_token(page.job),
-        last_event_id=events[-1].id if events else 0, action_error=action_error)
+        last_event_id=events[-1].id if events else 0, action_error=action_error,
+        review=review)
 
 
 def _events(settings: SettingsDep, account_id: str, job_id: str) -> list[service.EventLine]:
@@ -141,6 +145,28 @@ def retry_job(job_id: str, request: Request, settings: SettingsDep,
     except ValueError as err:
         error, status_code = f"This retry is not possible: {err}", 400
     return _after_action(request, settings, session, job_id, error, status_code)
+
+
+@router.post("/jobs/{job_id}/review")
+def review_keyframe(job_id: str, request: Request, settings: SettingsDep,
+                    session: CheckedSessionDep,
+                    keyframe: Annotated[int, Form(ge=0, le=64)],
+                    decision: Annotated[Literal["approve", "reject"], Form()],
+                    reason: Annotated[str, Form(max_length=500)] = "") -> Response:
+    """Approve or reject a keyframe that awaits review (a rejection needs a reason)."""
+    service.check_owner(settings, job_id, session.account_id)  # 404 for another's job
+    reason = " ".join(reason.split())
+    if decision == "reject" and not reason:
+        return _after_action(request, settings, session, job_id,
+                             "Say why the keyframe is rejected: the reason goes into the "
+                             "prompt it is made again with.", 400)
+    try:
+        review_service.submit_review(settings, job_id, [review_service.ReviewDecision(
+            keyframe, decision == "approve", reason or None)], session.account_id)
+    except review_service.ReviewStateError as err:
+        return _after_action(request, settings, session, job_id,
+                             f"This keyframe cannot be reviewed now: {err}", 409)
+    return _after_action(request, settings, session, job_id, None, 303)
 
 
 @router.post("/jobs/{job_id}/cancel")

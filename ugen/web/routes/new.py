@@ -8,9 +8,9 @@ their fields; without the script the form posts and the page comes back with its
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.datastructures import FormData
@@ -19,6 +19,8 @@ from ugen import catalog, service
 from ugen.core.config import Settings
 from ugen.core.estimate import current_pricing
 from ugen.pipeline.prepare import JobValidationError
+from ugen.service import brand_kit as brand_kits
+from ugen.service import music
 from ugen.store import ledger
 from ugen.store.limits import JobLimitError, JobLimits
 from ugen.store.web_sessions import SessionRecord
@@ -26,6 +28,7 @@ from ugen.web import choices
 from ugen.web.auth import CheckedSessionDep, ScriptSessionDep, SessionDep, SettingsDep
 from ugen.web.errors import wants_json
 from ugen.web.forms import JobForm, read_job_form
+from ugen.web.routes import templates as web_templates
 from ugen.web.templating import templates_of
 from ugen.webhooks.urls import UnsafeWebhookUrlError, check_webhook_url
 
@@ -58,8 +61,8 @@ def _estimate_view(settings: Settings, session: SessionRecord, form: JobForm
 
 
 def _form_page(request: Request, settings: Settings, session: SessionRecord, form: JobForm, *,
-               upload_id: str = "", status_code: int = 200, form_error: str | None = None
-               ) -> Response:
+               upload_id: str = "", status_code: int = 200, form_error: str | None = None,
+               template_name: str | None = None) -> Response:
     return templates_of(request).page(
         request, "new.html", status_code=status_code, session=session, nav="new",
         values=form.values,
@@ -70,14 +73,36 @@ def _form_page(request: Request, settings: Settings, session: SessionRecord, for
         models=choices.models(), capabilities=choices.model_capabilities(),
         max_upload_bytes=request.app.state.max_upload_bytes, accepted=ACCEPTED_TYPES,
         max_script_chars=settings.max_script_chars,
-        caption_price=current_pricing().custom_captions)
+        caption_price=current_pricing().custom_captions, template_name=template_name,
+        music_catalog=music.catalog_tracks(limit=100),
+        music_custom=music.custom_tracks(settings, session.account_id))
 
 
 @router.get("/new")
-def new_page(request: Request, settings: SettingsDep, session: SessionDep) -> Response:
-    """The new-ad form."""
-    priced = read_job_form(_priceable(DEFAULTS))
-    return _form_page(request, settings, session, JobForm(dict(DEFAULTS), priced.options))
+def new_page(request: Request, settings: SettingsDep, session: SessionDep,
+             template: Annotated[str | None, Query(max_length=64)] = None) -> Response:
+    """The new-ad form, filled from a template (``?template=<id>``) or else from the
+    account's default template, when it has one; the brand-kit watermark is ticked when
+    the account's brand kit says so (and has a logo), unless the template decides."""
+    start = web_templates.starting_template(settings, session.account_id, template)
+    kit = brand_kits.brand_kit(settings, session.account_id)
+    values = dict(DEFAULTS)
+    if kit.enabled_by_default and kit.logo_url is not None:
+        values["brand_kit_enabled"] = "on"
+    if template is not None and start is None:
+        return _form_page(request, settings, session, _form_of(values), status_code=404,
+                          form_error="That template no longer exists; the form has the "
+                                     "usual settings.")
+    if start is None:
+        return _form_page(request, settings, session, _form_of(values))
+    values.update(start.values)
+    return _form_page(request, settings, session, _form_of(values), template_name=start.name)
+
+
+def _form_of(values: dict[str, str]) -> JobForm:
+    """The form showing ``values``, priced (a blank product name aside)."""
+    priced = read_job_form(_priceable(values))
+    return JobForm(values, priced.options, priced.errors)
 
 
 def _values(form: FormData) -> dict[str, str]:

@@ -49,6 +49,20 @@
     if (location.hash !== "#" + name) history.replaceState(null, "", "#" + name);
   }, true);
 
+  // Human review: the review panel is drawn with the page, so the page is loaded again when
+  // the job starts or stops awaiting review (unless a reason is being typed).
+  document.addEventListener("ugen:swapped", function (e) {
+    if (e.detail.id !== "job-summary") return;
+    const head = document.querySelector("[data-job-status]");
+    const panel = document.getElementById("review");
+    if (!head) return;
+    const awaiting = head.dataset.jobStatus === "awaiting_review";
+    const shown = panel ? panel.dataset.reviewStatus === "awaiting_review" : false;
+    const typing = Array.prototype.some.call(
+      document.querySelectorAll("[data-review-reason]"), function (el) { return el.value; });
+    if (awaiting !== shown && !typing) window.location.reload();
+  });
+
   window.addEventListener("hashchange", function () { openStage(true); });
   document.addEventListener("DOMContentLoaded", function () { openStage(false); });
 })();

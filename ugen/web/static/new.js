@@ -196,6 +196,8 @@
 
   // --- submitting --------------------------------------------------------------------------
   form.addEventListener("submit", function (e) {
+    // Buttons with their own action (saving the form as a template) post the form as is.
+    if (e.submitter && e.submitter.hasAttribute("formaction")) { return; }
     e.preventDefault();
     clearErrors();
     const button = $("create-ad");
