@@ -26,7 +26,9 @@ server's processes with py-spy during it (``pip install py-spy``; one raw stack 
 process, idle threads included).
 
 Besides latency it reports the CPU time the server processes and the client spent per request
-(from /proc), which does not depend on what else the machine is running. It prints a table;
+(from /proc), which does not depend on what else the machine is running, and (``--only-postgres``)
+each server process's CPU seconds: the ten creation connections are opened at once, and the
+uvicorn workers often do not share them evenly. It prints a table;
 the last line printed is one JSON object with the figures (``status_rps``,
 ``status_p50_ms``, ``status_p99_ms``, ``create_rps``, ``create_p99_ms``, ...). Targets on a
 2-core machine: status at least 1000 req/s with p99 at most 50 ms.
@@ -68,6 +70,8 @@ class Run:
     statuses: dict[int, int] = field(default_factory=dict)
     wall_s: float = 0.0
     server_cpu_s: float = 0.0
+    server_cpu_by_process: list[float] = field(default_factory=list)
+    """CPU seconds of each server process (workers and supervisor), most first."""
     client_cpu_s: float = 0.0
 
     def add(self, status: int, seconds: float) -> None:
@@ -133,25 +137,34 @@ async def _connection(port: int, run: Run, *, request: bytes = b"", until: float
         await writer.wait_closed()
 
 
-def process_group_cpu_s(pgid: int) -> float:
-    """CPU seconds (user + system) used so far by the processes of a process group."""
-    total = 0
+def process_cpu_s(pgid: int) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each process of a process group."""
+    found: dict[int, float] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:  # the process ended meanwhile
             continue
         if int(fields[2]) == pgid:  # fields[0] is the state; 2 the process group
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
+            found[int(stat.parent.name)] = ((int(fields[11]) + int(fields[12]))  # utime, stime
+                                            / os.sysconf("SC_CLK_TCK"))
+    return found
+
+
+def process_group_cpu_s(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the processes of a process group."""
+    return sum(process_cpu_s(pgid).values())
 
 
 async def _measured(run: Run, server_pgid: int, *connections: Any) -> Run:
-    server_cpu, client_cpu = process_group_cpu_s(server_pgid), time.process_time()
+    server_cpu, client_cpu = process_cpu_s(server_pgid), time.process_time()
     start = time.perf_counter()
     await asyncio.gather(*connections)
     run.wall_s = time.perf_counter() - start
-    run.server_cpu_s = process_group_cpu_s(server_pgid) - server_cpu
+    after = process_cpu_s(server_pgid)
+    run.server_cpu_by_process = sorted(
+        (round(after[pid] - server_cpu.get(pid, 0.0), 2) for pid in after), reverse=True)
+    run.server_cpu_s = sum(run.server_cpu_by_process)
     run.client_cpu_s = time.process_time() - client_cpu
     return run
 
@@ -199,7 +212,11 @@ async def measure_rate(port: int, server_pgid: int, request: bytes, connections:
 
 async def measure_all(port: int, server_pgid: int, requests: list[bytes],
                       connections: int) -> Run:
-    """Send every request once, spread over ``connections`` connections."""
+    """Send every request once, spread over ``connections`` connections.
+
+    The uvicorn workers share one listening socket and asyncio accepts every pending
+    connection when it wakes, so connections opened together often all go to one worker
+    process (``server_cpu_by_process`` shows how the work was shared)."""
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for request in requests:
         queue.put_nowait(request)
@@ -381,6 +398,7 @@ def postgres_only(args: argparse.Namespace) -> None:
         "create_rps_postgres": postgres.rps,
         "create_errors_postgres": sum(n for s, n in postgres.statuses.items() if s >= 400),
         "create_server_cpu_ms_postgres": postgres.cpu_ms(postgres.server_cpu_s),
+        "create_server_cpu_s_by_process_postgres": postgres.server_cpu_by_process,
         "workers": args.workers, "create_connections": args.create_connections,
         "creates": args.creates, "cpus": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2)}))
@@ -392,7 +410,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
-    parser.add_argument("--creates", type=int, default=200)
+    parser.add_argument("--creates", type=int, default=1000,
+                        help="jobs created per phase (p99 of 1000: the 10th worst)")
     parser.add_argument("--create-connections", type=int, default=10)
     parser.add_argument("--postgres-admin-url",
                         default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
