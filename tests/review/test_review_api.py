@@ -92,3 +92,33 @@ def test_review_over_http(
     assert wait(settings, job_id, timeout=60)["status"] == "stopped"
     r = _review(client, key, job_id, {"decisions": [{"keyframe": 0, "approved": True}]})
     assert r.status_code == 409 and "not awaiting_review" in r.json()["error"]["message"]
+
+
+def test_review_from_the_cli(create_job: Callable[..., Any], account: Account,  # noqa: F811
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ugen review JOB`` lists what waits; ``--reject N:REASON`` / ``--approve N``
+    decide; bad decisions exit non-zero and decide nothing."""
+    from typer.testing import CliRunner
+
+    from ugen.cli import app
+
+    settings = worker(monkeypatch)
+    _, key = account
+    job_id = create_job(key, human_review_max_rejections=1, stop_at_stage="init").json()[
+        "job_id"]
+    wait_pending(settings, job_id, {0})
+    runner = CliRunner()
+    shown = runner.invoke(app, ["review", job_id])
+    assert shown.exit_code == 0, shown.output
+    assert "/api/v1/files/" in shown.output and "--reject N:REASON" in shown.output
+    assert runner.invoke(app, ["review", job_id, "--reject", "0"]).exit_code == 2
+    assert runner.invoke(app, ["review", job_id, "--approve", "3"]).exit_code == 1
+    assert runner.invoke(app, ["review", "no-such-job"]).exit_code == 1
+    assert [p.keyframe for p in wait_pending(settings, job_id, {0}).pending] == [0]
+    rejected = runner.invoke(app, ["review", job_id, "--reject", "0:too dark", "--json"])
+    assert rejected.exit_code == 0, rejected.output
+    assert '"decision": "rejected"' in rejected.output and "too dark" in rejected.output
+    state = wait_pending(settings, job_id, {0})  # made again, waiting in its second round
+    assert state.pending[0].round == 1
+    assert runner.invoke(app, ["review", job_id, "--approve", "0"]).exit_code == 0
+    assert wait(settings, job_id, timeout=60)["status"] == "stopped"

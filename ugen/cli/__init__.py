@@ -15,6 +15,7 @@ from ugen.cli import catalog  # noqa: F401
 from ugen.cli import admin  # noqa: F401
 from ugen.cli import templates  # noqa: F401
 from ugen.cli import social  # noqa: F401
+from ugen.cli import review  # noqa: F401
 from ugen.cli._app import app
 # isort: on
 
