@@ -72,6 +72,13 @@ class PostContent:
     privacy: str | None = None
     options: Mapping[str, object] = field(default_factory=dict)
 
+    def caption(self) -> str:
+        """Title, description and hashtags as one text, for platforms with one text field
+        (TikTok's ``post_info.title``, an Instagram Reel's caption)."""
+        tags = " ".join(f"#{t.lstrip('#')}" for t in self.hashtags if t.lstrip("#"))
+        text = "\n\n".join(p for p in (self.title.strip(), self.description.strip()) if p)
+        return f"{text}\n\n{tags}".strip() if tags and tags not in text else text
+
 
 @dataclass(frozen=True)
 class UploadSession:

@@ -84,13 +84,6 @@ LIMITS = VideoLimits(
 )
 
 
-def caption(content: PostContent) -> str:
-    """The Reel's caption: title, description and hashtags."""
-    tags = " ".join(f"#{t.lstrip('#')}" for t in content.hashtags if t.lstrip("#"))
-    text = "\n\n".join(p for p in (content.title.strip(), content.description.strip()) if p)
-    return f"{text}\n\n{tags}".strip() if tags and tags not in text else text
-
-
 class Instagram:
     """The Instagram adapter; hosts come from the settings (a fake in the tests)."""
 
@@ -206,7 +199,7 @@ class Instagram:
         if video.width > MAX_WIDTH:
             raise VideoSpecError(f"instagram refuses this video: {video.width} px wide is over "
                                  f"{MAX_WIDTH}", platform=self.name, field="size")
-        text = caption(content)
+        text = content.caption()
         if len(text) > CAPTION_MAX or text.count("#") > HASHTAGS_MAX:
             raise VideoSpecError(f"the Instagram caption is over {CAPTION_MAX} characters or "
                                  f"{HASHTAGS_MAX} hashtags", platform=self.name, field="title")
@@ -241,7 +234,7 @@ class Instagram:
         share = content.options.get("share_to_feed", True)
         container = self._graph("POST", f"/{user_id}/media", access_token, "the container",
                                 data={"media_type": "REELS", "video_url": video.url,
-                                      "caption": caption(content),
+                                      "caption": content.caption(),
                                       "share_to_feed": "true" if share else "false",
                                       # every U-Gen video is AI-generated: the AI info label
                                       "is_ai_generated": "true"})

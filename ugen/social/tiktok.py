@@ -106,14 +106,6 @@ def chunk_ranges(video_size: int, chunk: int, count: int) -> list[tuple[int, int
             for i in range(count)]
 
 
-def caption(content: PostContent) -> str:
-    """TikTok's one text field (``post_info.title``): title, description and hashtags."""
-    tags = " ".join(f"#{t.lstrip('#')}" for t in content.hashtags if t.lstrip("#"))
-    parts = [content.title.strip(), content.description.strip()]
-    text = "\n\n".join(p for p in parts if p)
-    return f"{text}\n\n{tags}".strip() if tags and tags not in text else text
-
-
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -246,7 +238,7 @@ class TikTok:
             raise VideoSpecError(f"tiktok refuses this video: {video.width}x{video.height} is "
                                  f"outside {MIN_SIDE}–{MAX_SIDE} px a side",
                                  platform=self.name, field="size")
-        if _utf16_len(caption(content)) > CAPTION_MAX:
+        if _utf16_len(content.caption()) > CAPTION_MAX:
             raise VideoSpecError("the TikTok caption (title, description and hashtags) is "
                                  f"over {CAPTION_MAX} characters", platform=self.name,
                                  field="title")
@@ -289,7 +281,7 @@ class TikTok:
         notices.append(f"privacy:{privacy}")
         options = content.options
         info: dict[str, Any] = {
-            "title": caption(content), "privacy_level": privacy,
+            "title": content.caption(), "privacy_level": privacy,
             # A setting the creator turned off stays off (TikTok's UX guidelines).
             "disable_comment": bool(options.get("disable_comment", False))
             or bool(creator.get("comment_disabled")),
