@@ -1,8 +1,12 @@
 """Benchmark: throughput and latency of the HTTP API under load.
 
-Starts the API as its own process (uvicorn on loopback, ``--workers`` processes, SQLite, no
-pipeline worker: created jobs stay queued), creates an account, a key, an upload and one job
-through the API, then measures:
+Starts the API as ``--workers`` processes of its own, as docs/deploy.md runs API processes
+behind a proxy: each a uvicorn server on its own loopback port, the client's connections
+spread over them evenly as a proxy spreads them (the proxy's own cost is not counted);
+``--balance shared`` starts one ``uvicorn --workers`` on one socket instead, where a burst
+of new connections tends to go to whichever process wakes first. SQLite, no pipeline worker
+(created jobs stay queued). It creates an account, a key, an upload and one job through the
+API, then measures:
 
 - ``GET /api/v1/jobs/{job_id}`` (the status a client polls) from ``--connections`` keep-alive
   connections for ``--seconds`` seconds, after a warm-up, twice: back to back (the most the
@@ -19,16 +23,15 @@ The client is a small asyncio HTTP/1.1 keep-alive client in this process (no HTT
 between it and the socket), so that on a small machine the client is not what is measured.
 
     .venv/bin/python benchmarks/api_load.py [--workers 2] [--connections 100] [--seconds 10]
-    .venv/bin/python benchmarks/api_load.py --only-postgres [--profile DIR]
+    .venv/bin/python benchmarks/api_load.py --only-postgres [--profile DIR] [--balance shared]
 
 ``--only-postgres`` runs the PostgreSQL creation phase alone; ``--profile DIR`` records the
 server's processes with py-spy during it (``pip install py-spy``; one raw stack file per
-process, idle threads included).
+process, samples of the thread holding the GIL: Python's own CPU).
 
 Besides latency it reports the CPU time the server processes and the client spent per request
 (from /proc), which does not depend on what else the machine is running, and (``--only-postgres``)
-each server process's CPU seconds: the ten creation connections are opened at once, and the
-uvicorn workers often do not share them evenly. It prints a table;
+each server process's CPU seconds (how the work was shared). It prints a table;
 the last line printed is one JSON object with the figures (``status_rps``,
 ``status_p50_ms``, ``status_p99_ms``, ``create_rps``, ``create_p99_ms``, ...). Targets on a
 2-core machine: status at least 1000 req/s with p99 at most 50 ms.
@@ -156,12 +159,32 @@ def process_group_cpu_s(pgid: int) -> float:
     return sum(process_cpu_s(pgid).values())
 
 
-async def _measured(run: Run, server_pgid: int, *connections: Any) -> Run:
-    server_cpu, client_cpu = process_cpu_s(server_pgid), time.process_time()
+@dataclass(frozen=True)
+class Fleet:
+    """The API's processes: ``ports`` to connect to, ``pgids`` to measure."""
+
+    procs: tuple[subprocess.Popen[bytes], ...]
+    ports: tuple[int, ...]
+
+    @property
+    def pgids(self) -> tuple[int, ...]:
+        return tuple(p.pid for p in self.procs)  # each leads its own process group
+
+    def port(self, connection: int) -> int:
+        """The port of the ``connection``-th connection: spread evenly, like a proxy."""
+        return self.ports[connection % len(self.ports)]
+
+
+def fleet_cpu_s(fleet: Fleet) -> dict[int, float]:
+    return {pid: cpu for pgid in fleet.pgids for pid, cpu in process_cpu_s(pgid).items()}
+
+
+async def _measured(run: Run, fleet: Fleet, *connections: Any) -> Run:
+    server_cpu, client_cpu = fleet_cpu_s(fleet), time.process_time()
     start = time.perf_counter()
     await asyncio.gather(*connections)
     run.wall_s = time.perf_counter() - start
-    after = process_cpu_s(server_pgid)
+    after = fleet_cpu_s(fleet)
     run.server_cpu_by_process = sorted(
         (round(after[pid] - server_cpu.get(pid, 0.0), 2) for pid in after), reverse=True)
     run.server_cpu_s = sum(run.server_cpu_by_process)
@@ -169,13 +192,13 @@ async def _measured(run: Run, server_pgid: int, *connections: Any) -> Run:
     return run
 
 
-async def measure_for(port: int, server_pgid: int, request: bytes, connections: int,
-                      seconds: float) -> Run:
+async def measure_for(fleet: Fleet, request: bytes, connections: int, seconds: float) -> Run:
     """``connections`` connections sending ``request`` back to back for ``seconds``."""
     run = Run()
     until = time.perf_counter() + seconds
-    return await _measured(run, server_pgid, *(
-        _connection(port, run, request=request, until=until) for _ in range(connections)))
+    return await _measured(run, fleet, *(
+        _connection(fleet.port(i), run, request=request, until=until)
+        for i in range(connections)))
 
 
 async def _paced(port: int, run: Run, request: bytes, interval: float, start: float,
@@ -199,30 +222,30 @@ async def _paced(port: int, run: Run, request: bytes, interval: float, start: fl
         await writer.wait_closed()
 
 
-async def measure_rate(port: int, server_pgid: int, request: bytes, connections: int,
-                       rate: float, seconds: float) -> Run:
+async def measure_rate(fleet: Fleet, request: bytes, connections: int, rate: float,
+                       seconds: float) -> Run:
     """An offered load of ``rate`` requests/s spread evenly over ``connections``."""
     run = Run()
     interval = connections / rate
     start = time.perf_counter() + 0.05
-    return await _measured(run, server_pgid, *(
-        _paced(port, run, request, interval, start + i * interval / connections,
+    return await _measured(run, fleet, *(
+        _paced(fleet.port(i), run, request, interval, start + i * interval / connections,
                start + seconds) for i in range(connections)))
 
 
-async def measure_all(port: int, server_pgid: int, requests: list[bytes],
-                      connections: int) -> Run:
+async def measure_all(fleet: Fleet, requests: list[bytes], connections: int) -> Run:
     """Send every request once, spread over ``connections`` connections.
 
-    The uvicorn workers share one listening socket and asyncio accepts every pending
-    connection when it wakes, so connections opened together often all go to one worker
-    process (``server_cpu_by_process`` shows how the work was shared)."""
+    With ``--balance shared`` the uvicorn workers share one listening socket and asyncio
+    accepts every pending connection when it wakes, so connections opened together often
+    all go to one worker process (``server_cpu_by_process`` shows how the work was
+    shared)."""
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for request in requests:
         queue.put_nowait(request)
     run = Run()
-    return await _measured(run, server_pgid, *(
-        _connection(port, run, queue=queue) for _ in range(connections)))
+    return await _measured(run, fleet, *(
+        _connection(fleet.port(i), run, queue=queue) for i in range(connections)))
 
 
 # --- the server and the data -----------------------------------------------------------------
@@ -252,6 +275,31 @@ def start_server(data_dir: Path, port: int, workers: int,
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("the server did not answer in time")
+
+
+def start_fleet(data_dir: Path, workers: int, database_url: str | None = None, *,
+                balance: str = "proxy") -> Fleet:
+    """The API as ``workers`` processes: ``proxy``, each its own server on its own port
+    (as docs/deploy.md runs them behind a proxy); ``shared``, one uvicorn ``--workers``."""
+    if balance == "shared":
+        port = free_port()
+        return Fleet((start_server(data_dir, port, workers, database_url),), (port,))
+    procs: list[subprocess.Popen[bytes]] = []
+    ports: list[int] = []
+    try:
+        for _ in range(workers):
+            ports.append(free_port())
+            procs.append(start_server(data_dir, ports[-1], 1, database_url))
+    except BaseException:
+        for proc in procs:
+            stop_server(proc)
+        raise
+    return Fleet(tuple(procs), tuple(ports))
+
+
+def stop_fleet(fleet: Fleet) -> None:
+    for proc in fleet.procs:
+        stop_server(proc)
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -325,20 +373,17 @@ def _row(name: str, run: Run) -> str:
             f"{run.cpu_ms(run.client_cpu_s):>12}")
 
 
-def _py_spy(pgid: int, out: Path) -> list[subprocess.Popen[bytes]]:
-    """One ``py-spy record`` per process of the server's group (the uvicorn workers)."""
+def _py_spy(fleet: Fleet, out: Path) -> list[subprocess.Popen[bytes]]:
+    """One ``py-spy record`` per process serving requests (each uvicorn worker)."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     out.mkdir(parents=True, exist_ok=True)
     pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and int(stat.parent.name) != pgid:
-            pids.append(int(stat.parent.name))
+    for pgid in fleet.pgids:
+        workers = [pid for pid in process_cpu_s(pgid) if pid != pgid]
+        pids.extend(workers or [pgid])  # a single-process server serves in its leader
     spies = [subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", "250",
-                               "--format", "raw", "--output", str(out / f"{pid}.txt")],
+                               "--nonblocking", "--gil", "--format", "raw",
+                               "--output", str(out / f"{pid}.txt")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
              for pid in pids]
     time.sleep(1.0)  # py-spy attaches
@@ -354,26 +399,26 @@ def _postgres_creates(args: argparse.Namespace, tmp: Path) -> tuple[Run | None, 
         with temporary_database(args.postgres_admin_url) as url:
             data_dir = tmp / "data"
             key = setup_data(data_dir, url)
-            port = free_port()
-            server = start_server(data_dir, port, args.workers, url)
+            fleet = start_fleet(data_dir, args.workers, url, balance=args.balance)
             try:
-                upload, _ = upload_and_create(port, key, product_image(tmp / "p.png"))
+                upload, _ = upload_and_create(fleet.ports[0], key,
+                                              product_image(tmp / "p.png"))
                 body = json.dumps({**JOB, "product_image_url": upload}).encode()
                 warm = [_request("POST", "/api/v1/jobs", key, body)
                         for _ in range(args.create_connections * 2)]
-                asyncio.run(measure_all(port, server.pid, warm, args.create_connections))
+                asyncio.run(measure_all(fleet, warm, args.create_connections))
                 creates = [_request("POST", "/api/v1/jobs", key, body)
                            for _ in range(args.creates)]
-                spies = _py_spy(server.pid, Path(args.profile)) if args.profile else []
+                spies = _py_spy(fleet, Path(args.profile)) if args.profile else []
                 try:
-                    return asyncio.run(measure_all(port, server.pid, creates,
+                    return asyncio.run(measure_all(fleet, creates,
                                                    args.create_connections)), ""
                 finally:
                     for spy in spies:
                         spy.send_signal(2)  # SIGINT: py-spy writes its graph and exits
                         spy.wait(timeout=60)
             finally:
-                stop_server(server)
+                stop_fleet(fleet)
                 dispose_engines()
     except NoPostgres as err:
         return None, str(err)
@@ -399,14 +444,19 @@ def postgres_only(args: argparse.Namespace) -> None:
         "create_errors_postgres": sum(n for s, n in postgres.statuses.items() if s >= 400),
         "create_server_cpu_ms_postgres": postgres.cpu_ms(postgres.server_cpu_s),
         "create_server_cpu_s_by_process_postgres": postgres.server_cpu_by_process,
-        "workers": args.workers, "create_connections": args.create_connections,
+        "workers": args.workers, "balance": args.balance,
+        "create_connections": args.create_connections,
         "creates": args.creates, "cpus": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2)}))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="API server processes")
+    parser.add_argument("--balance", choices=("proxy", "shared"), default="proxy",
+                        help="proxy: each process its own port, the connections spread "
+                             "over them evenly (as behind the proxy of docs/deploy.md); "
+                             "shared: one uvicorn --workers on one socket")
     parser.add_argument("--connections", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
@@ -431,23 +481,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ugen-api-load-") as tmp:
         data_dir = Path(tmp) / "data"
         key = setup_data(data_dir)
-        port = free_port()
-        server = start_server(data_dir, port, args.workers)
+        fleet = start_fleet(data_dir, args.workers, balance=args.balance)
         try:
-            url, job_id = upload_and_create(port, key, product_image(Path(tmp) / "p.png"))
+            url, job_id = upload_and_create(fleet.ports[0], key,
+                                            product_image(Path(tmp) / "p.png"))
             status_request = _request("GET", f"/api/v1/jobs/{job_id}", key)
-            pgid = server.pid  # the server leads its own process group
-            asyncio.run(measure_for(port, pgid, status_request, args.connections, args.warmup))
-            status = asyncio.run(measure_for(port, pgid, status_request, args.connections,
+            asyncio.run(measure_for(fleet, status_request, args.connections, args.warmup))
+            status = asyncio.run(measure_for(fleet, status_request, args.connections,
                                              args.seconds))
-            paced = asyncio.run(measure_rate(port, pgid, status_request, args.connections,
+            paced = asyncio.run(measure_rate(fleet, status_request, args.connections,
                                              args.rate, args.seconds))
             body = json.dumps({**JOB, "product_image_url": url}).encode()
             creates = [_request("POST", "/api/v1/jobs", key, body)
                        for _ in range(args.creates)]
-            create = asyncio.run(measure_all(port, pgid, creates, args.create_connections))
+            create = asyncio.run(measure_all(fleet, creates, args.create_connections))
         finally:
-            stop_server(server)
+            stop_fleet(fleet)
 
     postgres, postgres_note = _postgres_creates(args, Path(tmp_root := tempfile.mkdtemp(
         prefix="ugen-api-load-pg-")))
@@ -455,7 +504,9 @@ def main() -> None:
 
     stack = ("httptools, uvloop" if importlib.util.find_spec("httptools")
              and importlib.util.find_spec("uvloop") else "h11, asyncio")
-    print(f"API load: uvicorn --workers {args.workers} ({stack}), SQLite, no pipeline "
+    shape = (f"{args.workers} uvicorn processes on their own ports" if args.balance == "proxy"
+             else f"uvicorn --workers {args.workers}")
+    print(f"API load: {shape} ({stack}), SQLite, no pipeline "
           f"worker; {os.cpu_count()} CPUs, load average "
           f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"{'phase':<18}{'requests':>9}{'ok':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
@@ -482,7 +533,7 @@ def main() -> None:
         "create_rps_postgres": postgres.rps if postgres else None,
         "create_errors_postgres": sum(n for s, n in postgres.statuses.items() if s >= 400)
         if postgres else None,
-        "workers": args.workers, "connections": args.connections,
+        "workers": args.workers, "balance": args.balance, "connections": args.connections,
         "create_connections": args.create_connections, "seconds": args.seconds,
         "cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),
         "mean_status_ms": round(statistics.fmean(status.latencies) * 1000, 2),

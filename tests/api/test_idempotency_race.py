@@ -1,10 +1,11 @@
-"""Two creates with one idempotency_key racing: one job survives, the loser's credits return."""
+"""Two creates with one idempotency_key racing: one job exists, the loser wrote nothing."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from ugen import service
 from ugen.core.config import Settings
@@ -16,7 +17,7 @@ from ugen.store.api_keys import create_account
 from ugen.store.db import session_scope
 
 
-def test_losing_racer_is_dropped_and_released(settings: Settings, product_image: Path,
+def test_losing_racer_writes_nothing(settings: Settings, product_image: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     account_id, _ = create_account(settings, "racer", 1000)
     options = JobOptions.model_validate({"product_name": "P", "video_model": "kling3_std",
@@ -40,8 +41,12 @@ def test_losing_racer_is_dropped_and_released(settings: Settings, product_image:
 
     with session_scope(settings) as s:
         rows, total = job_store.list_jobs(s, account_id)
-        loser = next(j for j in rows if j.id != first)
-        assert total == 2 and loser.status == "cancelled" and loser.idempotency_key is None
+        assert total == 1 and [j.id for j in rows] == [first]
         first_job = job_store.get_job(s, first)
         assert first_job is not None
         assert ledger.balance(s, account_id).credit_reserved == first_job.credits_reserved
+        queued = s.execute(text("SELECT workflow_uuid FROM workflow_status")).scalars().all()
+    assert queued == [first_job.workflow_id]  # the loser's run was never queued
+    # Its product image was stored before its transaction, and removed with it.
+    assert sorted(p.parent.parent.name for p in settings.artifacts_dir.glob("*/input/*")) \
+        == [first]

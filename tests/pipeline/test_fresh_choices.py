@@ -18,7 +18,7 @@ def _prepared(settings: Settings, image: Path, **fields: object) -> dict[str, ob
     options = JobOptions.model_validate({"product_name": "Glow", "video_model": "kling3_std",
                                          "segment_count": 1, "segment_duration": 3,
                                          **fields})
-    job, _ = prepare_job(settings, account_id=account, options=options, image=image)
+    job = prepare_job(settings, account_id=account, options=options, image=image).job
     return service.job_view(settings, job.id).params
 
 

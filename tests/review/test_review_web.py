@@ -25,7 +25,7 @@ def test_the_job_page_reviews_keyframes(
         "product_name": "Glow Serum", "video_model": "kling3_std", "segment_duration": 3,
         "segment_count": 1, "human_review_max_rejections": 1, "stop_at_stage": "init"})
     job_id = service.submit_job(settings, account_id=b.account.account_id, options=options,
-                                image=product_image)
+                                image=product_image).id
     wait_pending(settings, job_id, {0})
     page = b.client.get(f"/jobs/{job_id}").text
     assert "Awaiting your review" in page and 'data-job-status="awaiting_review"' in page

@@ -41,7 +41,7 @@ def test_submit_job_with_template_counts_use_in_job_transaction(settings: Settin
     made = service.create_template(settings, account_id, name="t", description=None,
                                    config=TemplateConfig.model_validate({}))
     job_id = service.submit_job(settings, account_id=account_id, options=OPTIONS,
-                                image=product_image, template_id=made.id)
+                                image=product_image, template_id=made.id).id
     got = service.template(settings, account_id, made.id)
     assert got.use_count == 1 and got.last_used_at is not None
     assert got.updated_at == made.updated_at  # a use is no edit

@@ -20,7 +20,7 @@ SMALL = {"video_model": "kling3_std", "segment_duration": 3, "segment_count": 2}
 def submit(settings: Settings, image: Path, **fields: Any) -> str:
     account = service.ensure_default_account(settings)
     options = JobOptions.model_validate({"product_name": "Glow Serum", **SMALL, **fields})
-    return service.submit_job(settings, account_id=account, options=options, image=image)
+    return service.submit_job(settings, account_id=account, options=options, image=image).id
 
 
 def view(settings: Settings, job_id: str) -> dict[str, Any]:

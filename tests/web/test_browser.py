@@ -118,7 +118,7 @@ def _submit(settings: Settings, account_id: str, image: Path, **fields: Any) -> 
     options = JobOptions.model_validate({"product_name": "Glow Serum",
                                          "video_model": "kling3_std", "segment_duration": 3,
                                          "segment_count": 1, "aspect_ratio": "1:1", **fields})
-    return service.submit_job(settings, account_id=account_id, options=options, image=image)
+    return service.submit_job(settings, account_id=account_id, options=options, image=image).id
 
 
 def _wait_ended(settings: Settings, job_id: str, timeout_s: float = 240) -> JobPublic:

@@ -26,7 +26,7 @@ def make_job(settings: Settings, account_id: str, image: Path, **fields: Any) ->
     options = JobOptions.model_validate({"product_name": "Glow Serum",
                                          "video_model": "kling3_std", "segment_duration": 3,
                                          "segment_count": 1, **fields})
-    return service.submit_job(settings, account_id=account_id, options=options, image=image)
+    return service.submit_job(settings, account_id=account_id, options=options, image=image).id
 
 
 def test_empty_jobs_list_leads_to_the_first_ad(browser: Callable[..., Browser]) -> None:

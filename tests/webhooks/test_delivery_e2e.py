@@ -222,7 +222,7 @@ def test_private_per_job_url_refused_at_delivery(
         image.write_bytes(png_bytes())
         options = JobOptions.model_validate({**JOB, "webhook_url": rec.url})
         job_id = service.submit_job(settings, account_id=account_id, options=options,
-                                    image=image)
+                                    image=image).id
         assert _wait_job(c, key, job_id)["status"] == "failed"
         items = _wait_attempts(c, key, job_id, lambda it: bool(it) and
                                it[-1]["state"] == "failed")

@@ -30,6 +30,7 @@ from ugen.api.routes.brand_kit import MAX_BRAND_FILE_BYTES, UPLOAD_PATHS
 from ugen.api.routes.brand_kit import files_router as brand_files_router
 from ugen.api.routes.brand_kit import router as brand_kit_router
 from ugen.core.config import Settings, get_settings
+from ugen.core.heap import freeze_long_lived, thaw
 from ugen.pipeline import runtime
 from ugen.store.db import migrate
 
@@ -105,9 +106,11 @@ def create_app(settings: Settings | None = None, *, runtime_role: Runtime | None
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # DBOS's synchronous API refuses to run on the event loop's thread.
         beat = await asyncio.to_thread(start)
+        freeze_long_lived()
         try:
             yield
         finally:
+            thaw()
             await asyncio.to_thread(stop, beat)
 
     app = FastAPI(

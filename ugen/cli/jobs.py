@@ -113,7 +113,7 @@ def _submit(settings: Settings, options: JobOptions, image: Path,
     account = service.ensure_default_account(settings)
     try:
         return service.submit_job(settings, account_id=account, options=options, image=image,
-                                  template_id=template_id)
+                                  template_id=template_id).id
     except service.TemplateNotFoundError:
         fail(f"no template {template_id} (see `ugen templates`)", 2)
     except JobValidationError as err:

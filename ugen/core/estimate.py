@@ -7,7 +7,7 @@ the restart stage onward.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from ugen import catalog
 from ugen.core.config import get_settings
@@ -48,7 +48,7 @@ class Estimate:
     def to_dict(self) -> dict[str, object]:
         return {
             "total": self.total,
-            "components": [asdict(line) for line in self.lines],
+            "components": [dict(vars(line)) for line in self.lines],  # flat: no asdict
             "by_stage": self.by_stage(),
         }
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 import secrets
 import uuid
 import warnings
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy.orm import Session
 
 from ugen import catalog
 from ugen.core.config import Settings
@@ -28,7 +30,7 @@ from ugen.store import templates as template_store
 from ugen.store.artifacts import ArtifactKey, artifact_store
 from ugen.store.db import session_scope
 from ugen.store.limits import JobLimits, admit_job
-from ugen.store.models import Job, utcnow
+from ugen.store.models import utcnow
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 
@@ -118,23 +120,43 @@ def is_stored_upload(settings: Settings, account_id: str, image: Path) -> bool:
     return local is not None and local == image
 
 
+@dataclass(frozen=True)
+class PreparedJob:
+    """A job just created: its row and stage rows as written, and its estimate."""
+
+    job: job_store.JobRecord
+    stages: tuple[job_store.StageRecord, ...]
+    estimate: Estimate
+
+    @property
+    def id(self) -> str:
+        return self.job.id
+
+
 def prepare_job(
     settings: Settings, *, account_id: str, options: JobOptions, image: Path,
     job_id: str | None = None, limits: JobLimits | None = None, template_id: str | None = None,
-    workflow_id: str | None = None,
-) -> tuple[Job, Estimate]:
+    workflow_id: str | None = None, idempotency: tuple[str, str] | None = None,
+    inputs: Callable[[str], None] | None = None,
+    queue: Callable[[Session, str], None] | None = None,
+) -> PreparedJob:
     """Validate, price, store the image, reserve credits and create the job (``queued``).
 
     With ``limits``, the account's job limits are checked in the same transaction; with
     ``template_id`` (the template ``options`` were made from), its use is counted in it.
-    ``workflow_id``: the id its first run will be queued under, kept on the job.
+    ``workflow_id``: the id its first run will be queued under, kept on the job;
+    ``idempotency``: the client's ``(idempotency_key, request hash)``, kept on the job (an
+    account's key names one job: a second raises ``IntegrityError``, nothing written);
+    ``inputs(job_id)``: stores more of the job's files beside the image (before the
+    transaction); ``queue(session, job_id)``: queues its run in the same transaction, so a
+    job exists exactly when its run is queued.
 
     The transaction writes the job, its stage records (``prepare`` done) and its event
     first, and takes the locks last: the template's use count, then the account row
     (the limit check where a limit applies, and the credit reservation), so concurrent
     creations of one account wait for each other only for those statements and the
-    commit. The image is copied before the transaction and removed again when the job is
-    refused.
+    commit. The job's files are stored before the transaction and removed again when the
+    job is refused.
 
     Raises:
         JobValidationError: bad image (parameters are validated by ``JobOptions``).
@@ -151,17 +173,20 @@ def prepare_job(
     job_id = job_id or str(uuid.uuid4())
     store = artifact_store(settings)
     image_key = store.key(job_id, f"input/product.{ALLOWED_FORMATS[check.format]}")
-    store.put_file(image_key, image)
+    now = utcnow()
+    job = job_store.JobRecord(
+        id=job_id, account_id=account_id, status="queued", current_stage="prepare",
+        progress_percent=progress_at_stage_start("agents"), run_number=1,
+        workflow_id=workflow_id, params=options.model_dump(mode="json"),
+        estimate=cost.to_dict(), credits_reserved=cost.total, created_at=now, updated_at=now,
+        idempotency_key=idempotency[0] if idempotency else None,
+        request_hash=idempotency[1] if idempotency else None)
     try:
+        store.put_file(image_key, image)
+        if inputs is not None:
+            inputs(job_id)
         with session_scope(settings) as s:
-            now = utcnow()
-            job = Job(
-                id=job_id, account_id=account_id, status="queued", current_stage="prepare",
-                progress_percent=progress_at_stage_start("agents"), run_number=1,
-                workflow_id=workflow_id, params=options.model_dump(mode="json"),
-                estimate=cost.to_dict(), credits_reserved=cost.total,
-            )
-            job_store.create_job(s, job, done={"prepare": {
+            stages = job_store.create_job(s, job, done={"prepare": {
                 "status": "completed", "run_number": 1, "started_at": now,
                 "finished_at": now, "credits_used": cost.by_stage()["prepare"],
                 "outputs": PrepareOutput(
@@ -173,7 +198,8 @@ def prepare_job(
                                 message=f"job created; {cost.total} credits reserved",
                                 data={"estimate": cost.total,
                                       **({"template_id": template_id} if template_id else {})})
-            s.flush()  # the event's INSERT, before any lock is taken
+            if queue is not None:
+                queue(s, job_id)  # a row nobody reads before the commit: no lock
             if template_id is not None:
                 template_store.count_use(s, account_id, template_id)
             if limits is not None:
@@ -182,6 +208,6 @@ def prepare_job(
                            description="job estimate")
     except BaseException:
         with suppress(OSError):
-            store.delete_prefix(image_key)  # no job: no input of one
+            store.delete_prefix(f"{job_id}/")  # no job: no files of one
         raise
-    return job, cost
+    return PreparedJob(job=job, stages=stages, estimate=cost)

@@ -13,16 +13,19 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Literal
 
-from dbos import DBOS, DBOSConfig
+from dbos import DBOS, DBOSClient, DBOSConfig
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 import ugen
 from ugen.core.config import Settings
+from ugen.core.heap import freeze_long_lived, thaw
 from ugen.core.logs import quiet_dbos_console
 from ugen.pipeline import queues
 from ugen.store.db import migrate, ping_when_idle
 
 Role = Literal["worker", "client"]
+DBOS_APP_NAME = "ugen"
 
 _lock = threading.Lock()
 _active: tuple[str, str] | None = None
@@ -61,7 +64,7 @@ def start(settings: Settings, *, role: Role = "worker",
         else:
             executor_id = f"client-{uuid.uuid4().hex[:12]}"
         config: DBOSConfig = {
-            "name": "ugen",
+            "name": DBOS_APP_NAME,
             "system_database_url": dbos_url(settings),
             "executor_id": executor_id,
             "application_version": ugen.__version__,
@@ -84,8 +87,36 @@ def start(settings: Settings, *, role: Role = "worker",
         if "db_engine_kwargs" in config:
             _ping_dbos_when_idle()
         queues.register_queues(settings, update=role == "worker")
+        freeze_long_lived()  # the workflows, stages and providers just imported
         _active = (role, executor_id)
         return executor_id
+
+
+_clients: dict[int, tuple[Engine, DBOSClient]] = {}
+
+
+def enqueue_in_transaction(session: Session, queue_name: str, workflow: Callable[..., object],
+                           workflow_id: str, *args: object) -> None:
+    """Queue ``workflow(*args)`` as ``workflow_id`` in the caller's transaction: the run
+    exists exactly when what the transaction writes with it does (a job and its first run,
+    say), and no transaction of its own is paid for. Workers see it at the commit.
+
+    The session must be on the database DBOS keeps its tables in (ours: one database).
+    """
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    found = _clients.get(id(engine))
+    if found is not None and found[0] is engine:
+        client = found[1]
+    else:
+        # DBOS's client on our own engine: it opens no pool and runs nothing in the
+        # background; it only writes the run's rows on the connection it is given.
+        client = DBOSClient(system_database_engine=engine, lazy=True,
+                            application_name=DBOS_APP_NAME)
+        _clients[id(engine)] = (engine, client)
+    client.enqueue_in_transaction(session, {
+        "queue_name": queue_name, "workflow_name": workflow.dbos_function_name,  # type: ignore[attr-defined]
+        "workflow_id": workflow_id, "app_version": ugen.__version__}, *args)
 
 
 def _ping_dbos_when_idle() -> None:
@@ -116,6 +147,7 @@ def stop(*, drain_s: float = 0.0) -> None:
         if drain_s > 0:
             _drain(drain_s)
         DBOS.destroy(destroy_registry=False)
+        thaw()
         _active = None
 
 

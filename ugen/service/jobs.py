@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeVar
 from dbos import DBOS, SetWorkflowID
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ugen.core.config import Settings, get_settings
 from ugen.core.estimate import Estimate
@@ -22,7 +23,12 @@ from ugen.core.types import (
 )
 from ugen.pipeline import runtime
 from ugen.pipeline.outputs import PrepareOutput, parse_output
-from ugen.pipeline.prepare import JobValidationError, check_product_image, prepare_job
+from ugen.pipeline.prepare import (
+    JobValidationError,
+    PreparedJob,
+    check_product_image,
+    prepare_job,
+)
 from ugen.pipeline.queues import JOBS_QUEUE, REVIEW_QUEUE, get_queue
 from ugen.pipeline.state import cancel_job_state
 from ugen.pipeline.workflow import job_workflow, reviewed_job_workflow, workflow_id_for
@@ -94,24 +100,39 @@ def _enqueue(job_id: str, run_number: int, from_stage: str,
 
 
 def submit_job(settings: Settings, *, account_id: str, options: JobOptions, image: Path,
-               limits: JobLimits | None = None, template_id: str | None = None) -> str:
-    """Validate, reserve and queue a job; return its id (``prepare`` is done on return).
+               limits: JobLimits | None = None, template_id: str | None = None,
+               idempotency: tuple[str, str] | None = None) -> PreparedJob:
+    """Validate, reserve and queue a job; return it as created (``prepare`` is done).
 
     ``limits``: the account's job limits to enforce (the API's; the CLI has none).
     ``template_id``: the template ``options`` were made from; its use is counted with the
     job's creation (``TemplateNotFoundError`` if it is gone meanwhile).
+    ``idempotency``: ``(idempotency_key, request hash)`` to keep on the job (a key the
+    account used already raises ``IntegrityError``; :func:`submit_job_once` answers it).
+
+    The job and its first run are written in one transaction: a job is never left without
+    its run, nor a run without its job.
     """
     check_account_options(settings, account_id, options)
     if runtime.active_role() is None:
         runtime.start(settings, role="client")
     job_id = str(uuid.uuid4())
-    # The run's workflow id is kept on the job as it is created (no UPDATE after queueing).
-    job, _ = prepare_job(settings, account_id=account_id, options=options, image=image,
-                         limits=limits, template_id=template_id, job_id=job_id,
-                         workflow_id=workflow_id_for(job_id, 1))
-    snapshot_brand_kit(settings, account_id, job.id, options)
-    _enqueue(job.id, 1, "agents", options)
-    return job.id
+    wfid = workflow_id_for(job_id, 1)  # kept on the job as it is created
+
+    def brand_kit(job_id: str) -> None:
+        if options.brand_kit_enabled:
+            snapshot_for_job(settings, account_id, job_id)
+
+    def queue(session: Session, job_id: str) -> None:
+        reviewed = options.human_review_max_rejections > 0
+        runtime.enqueue_in_transaction(
+            session, REVIEW_QUEUE if reviewed else JOBS_QUEUE,
+            reviewed_job_workflow if reviewed else job_workflow, wfid, job_id, 1, "agents")
+
+    return prepare_job(settings, account_id=account_id, options=options, image=image,
+                       limits=limits, template_id=template_id, job_id=job_id,
+                       workflow_id=wfid, idempotency=idempotency, inputs=brand_kit,
+                       queue=queue)
 
 
 def check_account_options(settings: Settings, account_id: str, options: JobOptions) -> None:
@@ -149,20 +170,6 @@ def check_auto_post(settings: Settings, account_id: str, options: JobOptions) ->
                 "Connections page)")
 
 
-def snapshot_brand_kit(settings: Settings, account_id: str, job_id: str,
-                       options: JobOptions) -> None:
-    """Give a job with the watermark its own copy of the logo and settings (a later change
-    of the brand kit never changes what a retry draws); a job that cannot have one is
-    cancelled before it is queued, releasing its credits."""
-    if not options.brand_kit_enabled:
-        return
-    try:
-        snapshot_for_job(settings, account_id, job_id)
-    except Exception:
-        cancel_job_state(job_id, reason="brand-kit logo could not be copied")
-        raise
-
-
 class IdempotencyConflictError(Exception):
     """The ``idempotency_key`` was used before with a different request (HTTP 409)."""
 
@@ -197,28 +204,16 @@ def submit_job_once(settings: Settings, *, account_id: str, options: JobOptions,
     existing = _idempotent_match(settings, account_id, idempotency_key, request_hash)
     if existing is not None:
         return existing, False
-    check_account_options(settings, account_id, options)
-    if runtime.active_role() is None:
-        runtime.start(settings, role="client")
-    job_id = str(uuid.uuid4())
-    job, _ = prepare_job(settings, account_id=account_id, options=options, image=image,
-                         limits=limits, template_id=template_id, job_id=job_id,
-                         workflow_id=workflow_id_for(job_id, 1))
     try:
-        with session_scope(settings) as s:
-            job_store.set_job_fields(s, job.id, idempotency_key=idempotency_key,
-                                     request_hash=request_hash)
+        return submit_job(settings, account_id=account_id, options=options, image=image,
+                          limits=limits, template_id=template_id,
+                          idempotency=(idempotency_key, request_hash)).id, True
     except IntegrityError:
-        # A concurrent request with the same key won the race: drop ours (never queued)
-        # and answer with theirs.
-        cancel_job_state(job.id, reason="duplicate idempotency_key")
+        # A concurrent request with the same key won the race: ours wrote nothing.
         winner = _idempotent_match(settings, account_id, idempotency_key, request_hash)
         if winner is None:  # pragma: no cover - the winner cannot vanish
             raise
         return winner, False
-    snapshot_brand_kit(settings, account_id, job.id, options)
-    _enqueue(job.id, 1, "agents", options)
-    return job.id, True
 
 
 def _first_unfinished(stages: list[Any]) -> str | None:

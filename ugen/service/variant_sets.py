@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from dbos import SetWorkflowID
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.orm import Session
 
@@ -26,12 +25,13 @@ from ugen.core.estimate import Estimate, estimate
 from ugen.core.schemas import JobOptions
 from ugen.pipeline import runtime
 from ugen.pipeline.prepare import check_product_image, prepare_job, with_fresh_choices
-from ugen.pipeline.queues import JOBS_QUEUE, get_queue
+from ugen.pipeline.queues import JOBS_QUEUE
 from ugen.pipeline.shared_items import item_price
 from ugen.pipeline.workflow import job_workflow, workflow_id_for
 from ugen.providers.base import PermanentProviderError
 from ugen.providers.local.script_agent import max_words, split_custom_script
-from ugen.service.jobs import check_account_options, snapshot_brand_kit
+from ugen.service.brand_kit import snapshot_for_job
+from ugen.service.jobs import check_account_options
 from ugen.store import jobs as job_store
 from ugen.store import ledger
 from ugen.store import variant_sets as vs_store
@@ -217,12 +217,23 @@ def _check_scenes(opts: JobOptions, script: str, lines: Lines,
 
 # --- create -----------------------------------------------------------------------------------
 
-def _enqueue(settings: Settings, job_id: str) -> None:
+def _create_job(settings: Settings, account_id: str, set_id: str, combo: vs_store.Combination,
+                options: JobOptions, image: Path) -> None:
+    """One job of the set: created, known to the set and queued in one transaction."""
+    job_id = str(uuid.uuid4())
     wfid = workflow_id_for(job_id, 1)
-    with SetWorkflowID(wfid):
-        get_queue(JOBS_QUEUE).enqueue(job_workflow, job_id, 1, "agents")
-    with session_scope(settings) as s:
-        job_store.set_job_fields(s, job_id, workflow_id=wfid)
+
+    def brand_kit(job_id: str) -> None:
+        if options.brand_kit_enabled:
+            snapshot_for_job(settings, account_id, job_id)
+
+    def queue(session: Session, job_id: str) -> None:
+        vs_store.add_job(session, set_id, combo, job_id)
+        runtime.enqueue_in_transaction(session, JOBS_QUEUE, job_workflow, wfid, job_id, 1,
+                                       "agents")
+
+    prepare_job(settings, account_id=account_id, options=options, image=image,
+                job_id=job_id, workflow_id=wfid, inputs=brand_kit, queue=queue)
 
 
 def _existing(settings: Settings, account_id: str, key: str | None,
@@ -280,11 +291,7 @@ def create_set(settings: Settings, *, account_id: str, base: JobOptions, lines: 
     if runtime.active_role() is None:
         runtime.start(settings, role="client")
     for combo, opts in zip(plan.combos, plan.options, strict=True):
-        job, _ = prepare_job(settings, account_id=account_id, options=opts, image=image)
-        with session_scope(settings) as s:  # the set knows the job before it runs
-            vs_store.add_job(s, set_id, combo, job.id)
-        snapshot_brand_kit(settings, account_id, job.id, opts)
-        _enqueue(settings, job.id)
+        _create_job(settings, account_id, set_id, combo, opts, image)
     return set_id, True
 
 

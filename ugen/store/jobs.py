@@ -7,6 +7,8 @@ already finished is never moved back, and ``progress_percent`` never decreases w
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, bindparam, delete, func, insert, select, update
@@ -16,27 +18,90 @@ from sqlalchemy.orm import Session
 from ugen.core.types import STAGES, TERMINAL_STATUSES, StageName
 from ugen.store.models import Job, JobEvent, JobItem, JobStage, ProviderCall, utcnow
 
-_STAGE_ROWS_INSERT = insert(cast(Table, JobStage.__table__))
+_JOBS = cast(Table, Job.__table__)
+_STAGES = cast(Table, JobStage.__table__)
+_EVENTS = cast(Table, JobEvent.__table__)
+_JOB_INSERT = insert(_JOBS)
+_STAGE_ROWS_INSERT = insert(_STAGES)
+"""The stage rows of a new job: one ``executemany``, which psycopg sends in one pipeline
+(a multi-VALUES statement would be compiled anew each time: SQLAlchemy caches none)."""
+_EVENT_INSERT = insert(_EVENTS)
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    """A stage row as written when its job is created (reads use the rows themselves)."""
+
+    stage: str
+    position: int
+    status: str
+    run_number: int
+    started_at: datetime | None
+    finished_at: datetime | None
+    credits_used: int
+    outputs: dict[str, Any]
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """A job row as it is inserted: what its creator answers with, without reading it back."""
+
+    id: str
+    account_id: str
+    status: str
+    current_stage: str | None
+    progress_percent: int
+    run_number: int
+    workflow_id: str | None
+    params: dict[str, Any]
+    estimate: dict[str, Any]
+    credits_reserved: int
+    created_at: datetime
+    updated_at: datetime
+    credits_consumed: int = 0
+    error_stage: str | None = None
+    error_message: str | None = None
+    final_video: str | None = None
+    thumbnail: str | None = None
+    cancel_requested: bool = False
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    idempotency_key: str | None = None
+    request_hash: str | None = None
 
 
 _PENDING_STAGE: dict[str, Any] = {"status": "pending", "run_number": 0, "started_at": None,
                                   "finished_at": None, "credits_used": 0, "outputs": {}}
 
 
-def create_job(session: Session, job: Job,
-               done: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+def create_job(session: Session, job: Job | JobRecord,
+               done: Mapping[str, Mapping[str, Any]] | None = None
+               ) -> tuple[StageRecord, ...]:
     """Insert the job and its eight stage records (pending; ``done``: the values of stages
-    that are finished already, ``prepare`` at creation).
+    that are finished already, ``prepare`` at creation); return the stage records.
 
-    The stage rows go in as one multi-row INSERT without ORM objects (nobody reads them back
-    in the creating transaction; it runs for every job created)."""
-    session.add(job)
-    session.flush()
+    A :class:`JobRecord` goes in as plain INSERTs without ORM objects (it runs for every
+    job created).
+
+    Raises:
+        IntegrityError: the account has a job with this ``idempotency_key`` already.
+    """
+    if isinstance(job, Job):
+        session.add(job)
+        session.flush()
+    else:
+        session.execute(_JOB_INSERT, dict(vars(job)))  # shallow: asdict copies params
     done = done or {}
+    stages = tuple(StageRecord(stage=stage, position=position,
+                               **{**_PENDING_STAGE, **done.get(stage, {})})
+                   for position, stage in enumerate(STAGES))
     session.execute(_STAGE_ROWS_INSERT, [
-        {"job_id": job.id, "stage": stage, "position": position,
-         **_PENDING_STAGE, **done.get(stage, {})}
-        for position, stage in enumerate(STAGES)])
+        {"job_id": job.id, "stage": st.stage, "position": st.position, "status": st.status,
+         "run_number": st.run_number, "started_at": st.started_at,
+         "finished_at": st.finished_at, "credits_used": st.credits_used,
+         "outputs": st.outputs} for st in stages])
+    return stages
 
 
 def get_job(session: Session, job_id: str) -> Job | None:
@@ -115,11 +180,15 @@ def add_event(session: Session, job_id: str, type_: str, *, run_number: int,
               stage: str | None = None, message: str = "", data: dict[str, Any] | None = None,
               dedupe_key: str | None = None) -> None:
     """Append an event; with ``dedupe_key`` a repeated step adds it once."""
+    if dedupe_key is None:  # a plain INSERT, sent at once
+        if session.new:  # e.g. the job it belongs to, added and not yet flushed
+            session.flush()
+        session.execute(_EVENT_INSERT, {"job_id": job_id, "run_number": run_number,
+                                        "type": type_, "stage": stage, "message": message,
+                                        "data": data or {}, "dedupe_key": None})
+        return
     event = JobEvent(job_id=job_id, run_number=run_number, type=type_, stage=stage,
                      message=message, data=data or {}, dedupe_key=dedupe_key)
-    if dedupe_key is None:
-        session.add(event)
-        return
     try:
         with session.begin_nested():
             session.add(event)

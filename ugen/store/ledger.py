@@ -9,16 +9,18 @@ once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import cast
 
 from sqlalchemy import (
     BigInteger,
     DateTime,
+    Executable,
     String,
     Table,
+    bindparam,
     exists,
     insert,
-    literal,
     select,
     update,
 )
@@ -105,28 +107,42 @@ def _record_once(
     data-modifying CTE; the movement runs on the hot path of every job created, inside the
     account row's lock). False when nothing was recorded: the key was there, or the guard
     refused (the caller tells the two apart)."""
+    row = session.execute(_record_once_statement(guarded=guard_available is not None), {
+        "p_account_id": account_id, "p_job_id": job_id, "p_type": type_, "p_amount": amount,
+        "p_balance_delta": balance_delta, "p_reserved_delta": reserved_delta,
+        "p_description": description, "p_key": key, "p_created_at": utcnow(),
+        "p_guard_available": guard_available or 0}).first()
+    return row is not None
+
+
+@cache
+def _record_once_statement(*, guarded: bool) -> Executable:
+    """The statement of :func:`_record_once`, built once with its values as parameters
+    (named ``p_*``: a parameter named like a column of ``accounts`` would be SET too)."""
     accounts = cast(Table, Account.__table__)
     lines = cast(Table, CreditTransaction.__table__)
+    balance_delta = bindparam("p_balance_delta", type_=BigInteger)
     moved = (update(accounts)
-             .where(accounts.c.id == account_id,
-                    ~exists().where(lines.c.idempotency_key == key))
+             .where(accounts.c.id == bindparam("p_account_id", type_=String),
+                    ~exists().where(lines.c.idempotency_key == bindparam("p_key", type_=String)))
              .values(credit_balance=accounts.c.credit_balance + balance_delta,
-                     credit_reserved=accounts.c.credit_reserved + reserved_delta)
+                     credit_reserved=accounts.c.credit_reserved
+                     + bindparam("p_reserved_delta", type_=BigInteger))
              .returning(accounts.c.credit_balance, accounts.c.credit_reserved))
-    if guard_available is not None:
+    if guarded:
         moved = moved.where(accounts.c.credit_balance - accounts.c.credit_reserved
-                            >= guard_available)
+                            >= bindparam("p_guard_available", type_=BigInteger))
     acct = moved.cte("moved")
-    row = session.execute(
-        insert(lines).from_select(
-            ["account_id", "job_id", "type", "amount", "balance_before", "balance_after",
-             "reserved_after", "description", "idempotency_key", "created_at"],
-            select(literal(account_id), literal(job_id, String), literal(type_),
-                   literal(amount, BigInteger), acct.c.credit_balance - balance_delta,
-                   acct.c.credit_balance, acct.c.credit_reserved, literal(description),
-                   literal(key), literal(utcnow(), DateTime(timezone=True))))
-        .returning(lines.c.id)).first()
-    return row is not None
+    return (insert(lines).from_select(
+        ["account_id", "job_id", "type", "amount", "balance_before", "balance_after",
+         "reserved_after", "description", "idempotency_key", "created_at"],
+        select(bindparam("p_account_id", type_=String), bindparam("p_job_id", type_=String),
+               bindparam("p_type", type_=String), bindparam("p_amount", type_=BigInteger),
+               acct.c.credit_balance - balance_delta, acct.c.credit_balance,
+               acct.c.credit_reserved, bindparam("p_description", type_=String),
+               bindparam("p_key", type_=String),
+               bindparam("p_created_at", type_=DateTime(timezone=True))))
+            .returning(lines.c.id))
 
 
 def _one_statement(session: Session) -> bool:

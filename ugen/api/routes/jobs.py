@@ -29,7 +29,7 @@ from ugen.core.config import Settings
 from ugen.core.schemas import JobOptions
 from ugen.core.types import JobStatus, StageName
 from ugen.store.limits import JobLimits
-from ugen.views import StageDetailPublic, signed_json
+from ugen.views import StageDetailPublic, job_public, signed_json
 from ugen.webhooks.urls import UnsafeWebhookUrlError, check_webhook_url
 
 router = APIRouter(prefix="/jobs", tags=["jobs"],
@@ -81,9 +81,10 @@ def create_job(body: JobCreate, response: Response, settings: SettingsDep,
             if not created:
                 response.status_code = 200
         else:
-            job_id = service.submit_job(settings, account_id=account, options=options,
-                                        image=image, limits=limits,
-                                        template_id=body.template_id)
+            job = service.submit_job(settings, account_id=account, options=options,
+                                     image=image, limits=limits, template_id=body.template_id)
+            # The job as written (a worker may have moved it on since: clients poll).
+            return job_public(job.job, job.stages, settings)
     except service.TemplateNotFoundError as err:  # deleted since its config was read
         raise _unknown_template(err.template_id) from None
     return load_job(settings, account, job_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,6 +13,12 @@ from ugen.store.artifacts.local import LocalArtifactStore
 
 _lock = threading.Lock()
 _stores: dict[tuple[str, str | None, str | None, Path, int], ArtifactStore] = {}
+
+
+@lru_cache(maxsize=64)
+def _local(root: Path) -> LocalArtifactStore:
+    """One store per directory (it keeps its resolved root)."""
+    return LocalArtifactStore(root)
 
 
 def artifact_store(settings: Settings) -> ArtifactStore:
@@ -26,10 +33,10 @@ def artifact_store(settings: Settings) -> ArtifactStore:
     """
     url = settings.storage_url
     if not url:
-        return LocalArtifactStore(settings.artifacts_dir)
+        return _local(settings.artifacts_dir)
     parts = urlsplit(url)
     if parts.scheme in ("", "file"):
-        return LocalArtifactStore(Path(parts.path if parts.scheme else url).expanduser())
+        return _local(Path(parts.path if parts.scheme else url).expanduser())
     if parts.scheme != "s3":
         raise ValueError(f"UGEN_STORAGE_URL: unknown scheme {parts.scheme!r} (a directory or "
                          "s3://bucket/prefix)")

@@ -19,6 +19,13 @@ class LocalArtifactStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._real_root: str | None = None
+
+    def _real(self) -> str:
+        """The root with its links resolved (once: the store makes no links itself)."""
+        if self._real_root is None:
+            self._real_root = os.path.realpath(self.root)
+        return self._real_root
 
     def key(self, job_id: str, name: str) -> ArtifactKey:
         try:
@@ -27,10 +34,14 @@ class LocalArtifactStore:
             raise ValueError(f"bad artifact name {name!r}") from None
 
     def path(self, key: ArtifactKey) -> Path:
-        target = (self.root / key).resolve()
-        if not target.is_relative_to(self.root.resolve()):
+        """The artifact's file. A key names a place under the root (``..`` that leaves it,
+        or an absolute key, is refused); the store itself makes no links, so no lookup of
+        each folder on the way is needed (this runs for every artifact read or written)."""
+        root = self._real()
+        target = os.path.normpath(os.path.join(root, key))
+        if not target.startswith(root + os.sep):
             raise ValueError(f"artifact key escapes the store: {key!r}")
-        return target
+        return Path(target)
 
     def local_path(self, key: ArtifactKey) -> Path | None:
         """The artifact's file: it is on this machine already."""
@@ -40,9 +51,29 @@ class LocalArtifactStore:
         return self.path(key).is_file()
 
     def put_file(self, key: ArtifactKey, src: Path) -> ArtifactKey:
-        with self.writing(key) as tmp:
-            shutil.copyfile(src, tmp)
+        """Store a copy of ``src``. A file of this store (an upload, another job's artifact)
+        is linked rather than copied: artifacts are never rewritten in place (each write
+        replaces the file), so the two names can never differ."""
+        final = self.path(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = final.with_name(f".{final.stem}.{uuid.uuid4().hex[:8]}.tmp{final.suffix}")
+        try:
+            if not self._link(src, tmp):
+                shutil.copyfile(src, tmp)
+            os.replace(tmp, final)
+        finally:
+            tmp.unlink(missing_ok=True)
         return key
+
+    def _link(self, src: Path, dst: Path) -> bool:
+        real = os.path.realpath(src)
+        if not real.startswith(self._real() + os.sep) or os.path.basename(real).startswith("."):
+            return False  # not an artifact of this store (or a write in progress)
+        try:
+            os.link(real, dst)
+        except OSError:  # e.g. a file system without hard links
+            return False
+        return True
 
     @contextmanager
     def writing(self, key: ArtifactKey) -> Iterator[Path]:

@@ -179,7 +179,7 @@ def _submit(settings: Settings, session: SessionRecord, form: JobForm, upload_id
         job_id = service.submit_job(
             settings, account_id=session.account_id, options=form.options, image=image,
             limits=JobLimits(max_concurrent=settings.max_concurrent_jobs,
-                             max_daily=settings.max_daily_jobs))
+                             max_daily=settings.max_daily_jobs)).id
     except JobValidationError as err:
         name = "product_image" if err.field in ("product_image", "product_image_url") \
             else err.field
