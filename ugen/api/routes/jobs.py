@@ -52,16 +52,22 @@ def load_job(settings: Settings, account: str, job_id: str) -> JobPublic:
         raise ApiError(404, "JOB_NOT_FOUND", f"no job {job_id}") from None
 
 
-@router.post("", status_code=201,
+@router.post("", status_code=201, response_model=JobPublic,
              responses={200: {"model": JobPublic, "description": "The job of a repeated "
                               "idempotency_key with the same body."},
                         402: {"model": ErrorPublic}, 409: {"model": ErrorPublic},
                         429: {"model": ErrorPublic, "description": "A job limit of the "
                               "account is reached; retry after `Retry-After` seconds."}})
-def create_job(body: JobCreate, response: Response, settings: SettingsDep,
-               account: AccountDep) -> JobPublic:
+def create_job(body: JobCreate, settings: SettingsDep, account: AccountDep) -> Response:
     """Create a job: validate, price, reserve credits and queue it (with `template_id`,
     the template's config fills every field the body does not set)."""
+    # The body is serialised here: the framework would check the JobPublic it was just
+    # built as once more, on a trip through the thread pool of its own.
+    view, status = _create_job(body, settings, account)
+    return Response(view.model_dump_json(), status_code=status, media_type="application/json")
+
+
+def _create_job(body: JobCreate, settings: Settings, account: str) -> tuple[JobPublic, int]:
     options = job_options(settings, account, body)
     if options.webhook_url is not None:
         try:
@@ -78,16 +84,14 @@ def create_job(body: JobCreate, response: Response, settings: SettingsDep,
                 settings, account_id=account, options=options, image=image,
                 idempotency_key=body.idempotency_key, request_hash=body.request_hash(),
                 limits=limits, template_id=body.template_id)
-            if not created:
-                response.status_code = 200
         else:
             job = service.submit_job(settings, account_id=account, options=options,
                                      image=image, limits=limits, template_id=body.template_id)
             # The job as written (a worker may have moved it on since: clients poll).
-            return job_public(job.job, job.stages, settings)
+            return job_public(job.job, job.stages, settings), 201
     except service.TemplateNotFoundError as err:  # deleted since its config was read
         raise _unknown_template(err.template_id) from None
-    return load_job(settings, account, job_id)
+    return load_job(settings, account, job_id), 201 if created else 200
 
 
 def _unknown_template(template_id: str) -> RequestValidationError:
