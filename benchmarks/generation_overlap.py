@@ -177,7 +177,7 @@ def main() -> None:
 
             ledger.grant(s, account, 1000, description="benchmark")
         job_id = service.submit_job(get_settings(), account_id=account, options=options,
-                                    image=image)
+                                    image=image).id
         while service.job_view(settings, job_id).status not in ("stopped", "failed"):
             time.sleep(0.05)
         with session_scope(settings) as s:

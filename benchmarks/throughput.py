@@ -305,7 +305,7 @@ def _submit_main(count: int) -> None:
     image = ROOT / "examples" / "serum-bottle.png"
     ids = [service.submit_job(settings, account_id=account, image=image,
                               options=JobOptions(product_name="Bench Serum", seed=1000 + i,
-                                                 segment_count=SEGMENTS, aspect_ratio="9:16"))
+                                                 segment_count=SEGMENTS, aspect_ratio="9:16")).id
            for i in range(count)]
     runtime.stop()
     print(json.dumps(ids))

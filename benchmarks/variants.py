@@ -98,7 +98,7 @@ def main() -> None:
 
     plan = variants.plan_set(settings, base.model_copy(update={"seed": 7}), lines)
     t0 = time.monotonic()
-    solo_jobs = [service.submit_job(settings, account_id=account, options=o, image=image)
+    solo_jobs = [service.submit_job(settings, account_id=account, options=o, image=image).id
                  for o in plan.options]
     wait(solo_jobs)
     solo_wall = time.monotonic() - t0

@@ -131,7 +131,8 @@ def rasterise_svg(data: bytes) -> Image.Image:
         raise UnsafeSvgError(f"the SVG could not be drawn: {err}") from None
     with Image.open(io.BytesIO(bytes(png))) as img:
         img.load()
-        return img.convert("RGBA")
+        rgba: Image.Image = img.convert("RGBA")  # typed alike by every Pillow we install
+        return rgba
 
 
 def looks_like_svg(data: bytes) -> bool:
