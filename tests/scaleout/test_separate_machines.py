@@ -97,18 +97,27 @@ def test_job_completes_across_machines_when_general_worker_is_killed(
     machines.start("general-1", queues=GENERAL_QUEUES, env=_machine(disks, "general-1"))
     _, key = create_account(settings, "scaleout", 1000)
     with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=30) as api:
-        _run_job(api, settings, machines, disks, tmp_path)
+        job_id = _run_job(api, settings, machines, disks, tmp_path)
+
+    # Each stage ran where it belongs: the job (agents ... captions) and its keyframes and
+    # segments on the general workers, the FFmpeg stages on the media worker.
+    parent, children = _placement(settings, job_id)
+    assert parent == "general-2"  # recovered by the live worker from general-1
+    assert children == {("keyframe_workflow", "general-1"), ("segment_workflow", "general-2"),
+                        ("media:concat", "media-1"), ("media:audio", "media-1"),
+                        ("media:complete", "media-1")}
 
 
 def _run_job(api: httpx.Client, settings: Settings, machines: Workers, disks: Path,
-             tmp_path: Path) -> None:
-    """Submit the job over HTTP, kill and replace the general worker, check the outcome."""
+             tmp_path: Path) -> str:
+    """Submit the job over HTTP, kill and replace the general worker, check the outcome;
+    return the job's id."""
     r = api.post("/api/v1/uploads/product-image",
                  files={"file": ("photo.png", png_bytes(), "image/png")})
     assert r.status_code == 201, r.text
     r = api.post("/api/v1/jobs", json={**JOB, "product_image_url": r.json()["url"]})
     assert r.status_code == 201, r.text
-    job_id = r.json()["job_id"]
+    job_id: str = r.json()["job_id"]
 
     # Kill the general worker once every segment is at the vendor and none is back yet.
     _wait_for(machines, "segment submissions",
@@ -125,14 +134,6 @@ def _run_job(api: httpx.Client, settings: Settings, machines: Workers, disks: Pa
     job = _job(api, job_id)
     assert job["status"] == "completed", job
     assert [s["status"] for s in job["stages"]] == ["completed"] * len(STAGES)
-
-    # Each stage ran where it belongs: the job (agents ... captions) and its keyframes and
-    # segments on the general workers, the FFmpeg stages on the media worker.
-    parent, children = _placement(settings, job_id)
-    assert parent == "general-2"  # recovered by the live worker from general-1
-    assert children == {("keyframe_workflow", "general-1"), ("segment_workflow", "general-2"),
-                        ("media:concat", "media-1"), ("media:audio", "media-1"),
-                        ("media:complete", "media-1")}
 
     # Paid once: one provider call per keyframe and segment, and each segment came back
     # from the task submitted before the kill (a second submission is a new task).
@@ -179,3 +180,4 @@ def _run_job(api: httpx.Client, settings: Settings, machines: Workers, disks: Pa
     info = probe(tmp_path / "final.mp4")
     assert info.video is not None and info.audio is not None
     assert SEGMENTS * 3 - 1.0 < info.duration <= SEGMENTS * 3 + 0.1
+    return job_id

@@ -124,8 +124,8 @@ def is_stored_upload(settings: Settings, account_id: str, image: Path) -> bool:
 class PreparedJob:
     """A job just created: its row and stage rows as written, and its estimate."""
 
-    job: job_store.JobRecord
-    stages: tuple[job_store.StageRecord, ...]
+    job: job_store.NewJob
+    stages: tuple[job_store.NewStage, ...]
     estimate: Estimate
 
     @property
@@ -174,12 +174,14 @@ def prepare_job(
     store = artifact_store(settings)
     image_key = store.key(job_id, f"input/product.{ALLOWED_FORMATS[check.format]}")
     now = utcnow()
-    job = job_store.JobRecord(
+    job = job_store.NewJob(
         id=job_id, account_id=account_id, status="queued", current_stage="prepare",
         progress_percent=progress_at_stage_start("agents"), run_number=1,
-        workflow_id=workflow_id, params=options.model_dump(mode="json"),
-        estimate=cost.to_dict(), credits_reserved=cost.total, created_at=now, updated_at=now,
-        idempotency_key=idempotency[0] if idempotency else None,
+        params=options.model_dump(mode="json"), estimate=cost.to_dict(),
+        credits_reserved=cost.total, credits_consumed=0, error_stage=None, error_message=None,
+        final_video=None, thumbnail=None, created_at=now, started_at=None, finished_at=None,
+        updated_at=now, idempotency_key=idempotency[0] if idempotency else None,
+        workflow_id=workflow_id,
         request_hash=idempotency[1] if idempotency else None)
     try:
         store.put_file(image_key, image)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -81,6 +82,14 @@ def ensure_default_account(settings: Settings) -> str:
     return account_id
 
 
+def _run_queue(options: JobOptions | None) -> tuple[str, Callable[..., object]]:
+    """The queue and workflow of a job's run: one that may wait for a reviewer goes on the
+    review queue, holding no job slot while it waits."""
+    if options is not None and options.human_review_max_rejections > 0:
+        return REVIEW_QUEUE, reviewed_job_workflow
+    return JOBS_QUEUE, job_workflow
+
+
 def _enqueue(job_id: str, run_number: int, from_stage: str,
              options: JobOptions | None = None) -> str:
     """Queue the job's run; ``options``: the job's, when the caller has them (else read)."""
@@ -89,14 +98,28 @@ def _enqueue(job_id: str, run_number: int, from_stage: str,
         with session_scope(get_settings()) as s:
             job = job_store.get_job(s, job_id)
             options = options_from_params(job.params) if job is not None else None
-    reviewed = options is not None and options.human_review_max_rejections > 0
+    queue, workflow = _run_queue(options)
     with SetWorkflowID(wfid):
-        if reviewed:  # it may wait for a reviewer: on the review queue, holding no job slot
-            get_queue(REVIEW_QUEUE).enqueue(reviewed_job_workflow, job_id, run_number,
-                                            from_stage)
-        else:
-            get_queue(JOBS_QUEUE).enqueue(job_workflow, job_id, run_number, from_stage)
+        get_queue(queue).enqueue(workflow, job_id, run_number, from_stage)
     return wfid
+
+
+def queue_first_run(session: Session, job_id: str, options: JobOptions) -> None:
+    """Queue a new job's first run in the transaction that creates the job
+    (``prepare_job``'s ``queue``)."""
+    queue, workflow = _run_queue(options)
+    runtime.enqueue_in_transaction(session, queue, workflow, workflow_id_for(job_id, 1),
+                                   job_id, 1, "agents")
+
+
+def job_inputs(settings: Settings, account_id: str,
+               options: JobOptions) -> Callable[[str], None] | None:
+    """What a new job stores beside its product image (``prepare_job``'s ``inputs``): the
+    brand-kit logo and settings when it has the watermark, so a later change of the brand
+    kit never changes what a retry draws."""
+    if not options.brand_kit_enabled:
+        return None
+    return lambda job_id: snapshot_for_job(settings, account_id, job_id)
 
 
 def submit_job(settings: Settings, *, account_id: str, options: JobOptions, image: Path,
@@ -117,22 +140,11 @@ def submit_job(settings: Settings, *, account_id: str, options: JobOptions, imag
     if runtime.active_role() is None:
         runtime.start(settings, role="client")
     job_id = str(uuid.uuid4())
-    wfid = workflow_id_for(job_id, 1)  # kept on the job as it is created
-
-    def brand_kit(job_id: str) -> None:
-        if options.brand_kit_enabled:
-            snapshot_for_job(settings, account_id, job_id)
-
-    def queue(session: Session, job_id: str) -> None:
-        reviewed = options.human_review_max_rejections > 0
-        runtime.enqueue_in_transaction(
-            session, REVIEW_QUEUE if reviewed else JOBS_QUEUE,
-            reviewed_job_workflow if reviewed else job_workflow, wfid, job_id, 1, "agents")
-
     return prepare_job(settings, account_id=account_id, options=options, image=image,
                        limits=limits, template_id=template_id, job_id=job_id,
-                       workflow_id=wfid, idempotency=idempotency, inputs=brand_kit,
-                       queue=queue)
+                       workflow_id=workflow_id_for(job_id, 1), idempotency=idempotency,
+                       inputs=job_inputs(settings, account_id, options),
+                       queue=lambda session, job_id: queue_first_run(session, job_id, options))
 
 
 def check_account_options(settings: Settings, account_id: str, options: JobOptions) -> None:

@@ -25,13 +25,11 @@ from ugen.core.estimate import Estimate, estimate
 from ugen.core.schemas import JobOptions
 from ugen.pipeline import runtime
 from ugen.pipeline.prepare import check_product_image, prepare_job, with_fresh_choices
-from ugen.pipeline.queues import JOBS_QUEUE
 from ugen.pipeline.shared_items import item_price
-from ugen.pipeline.workflow import job_workflow, workflow_id_for
+from ugen.pipeline.workflow import workflow_id_for
 from ugen.providers.base import PermanentProviderError
 from ugen.providers.local.script_agent import max_words, split_custom_script
-from ugen.service.brand_kit import snapshot_for_job
-from ugen.service.jobs import check_account_options
+from ugen.service.jobs import check_account_options, job_inputs, queue_first_run
 from ugen.store import jobs as job_store
 from ugen.store import ledger
 from ugen.store import variant_sets as vs_store
@@ -221,19 +219,14 @@ def _create_job(settings: Settings, account_id: str, set_id: str, combo: vs_stor
                 options: JobOptions, image: Path) -> None:
     """One job of the set: created, known to the set and queued in one transaction."""
     job_id = str(uuid.uuid4())
-    wfid = workflow_id_for(job_id, 1)
-
-    def brand_kit(job_id: str) -> None:
-        if options.brand_kit_enabled:
-            snapshot_for_job(settings, account_id, job_id)
 
     def queue(session: Session, job_id: str) -> None:
         vs_store.add_job(session, set_id, combo, job_id)
-        runtime.enqueue_in_transaction(session, JOBS_QUEUE, job_workflow, wfid, job_id, 1,
-                                       "agents")
+        queue_first_run(session, job_id, options)
 
     prepare_job(settings, account_id=account_id, options=options, image=image,
-                job_id=job_id, workflow_id=wfid, inputs=brand_kit, queue=queue)
+                job_id=job_id, workflow_id=workflow_id_for(job_id, 1),
+                inputs=job_inputs(settings, account_id, options), queue=queue)
 
 
 def _existing(settings: Settings, account_id: str, key: str | None,

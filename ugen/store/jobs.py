@@ -7,8 +7,7 @@ already finished is never moved back, and ``progress_percent`` never decreases w
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, bindparam, delete, func, insert, select, update
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ugen.core.types import STAGES, TERMINAL_STATUSES, StageName
 from ugen.store.models import Job, JobEvent, JobItem, JobStage, ProviderCall, utcnow
+from ugen.store.status_reads import JobRecord, StageRecord
 
 _JOBS = cast(Table, Job.__table__)
 _STAGES = cast(Table, JobStage.__table__)
@@ -28,60 +28,36 @@ _STAGE_ROWS_INSERT = insert(_STAGES)
 _EVENT_INSERT = insert(_EVENTS)
 
 
-@dataclass(frozen=True)
-class StageRecord:
-    """A stage row as written when its job is created (reads use the rows themselves)."""
+@dataclass(frozen=True, slots=True)
+class NewStage(StageRecord):
+    """A stage row as written when its job is created: what the status shows, and more."""
 
-    stage: str
     position: int
-    status: str
-    run_number: int
-    started_at: datetime | None
-    finished_at: datetime | None
-    credits_used: int
     outputs: dict[str, Any]
-    error: str | None = None
 
 
-@dataclass(frozen=True)
-class JobRecord:
-    """A job row as it is inserted: what its creator answers with, without reading it back."""
+@dataclass(frozen=True, slots=True)
+class NewJob(JobRecord):
+    """A job row as it is inserted: what its creator answers with, without reading it back
+    (the status's columns), and the columns only its runs use."""
 
-    id: str
-    account_id: str
-    status: str
-    current_stage: str | None
-    progress_percent: int
-    run_number: int
-    workflow_id: str | None
-    params: dict[str, Any]
-    estimate: dict[str, Any]
-    credits_reserved: int
-    created_at: datetime
-    updated_at: datetime
-    credits_consumed: int = 0
-    error_stage: str | None = None
-    error_message: str | None = None
-    final_video: str | None = None
-    thumbnail: str | None = None
+    workflow_id: str | None = None
     cancel_requested: bool = False
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    idempotency_key: str | None = None
     request_hash: str | None = None
 
 
 _PENDING_STAGE: dict[str, Any] = {"status": "pending", "run_number": 0, "started_at": None,
-                                  "finished_at": None, "credits_used": 0, "outputs": {}}
+                                  "finished_at": None, "credits_used": 0, "outputs": {},
+                                  "error": None}
 
 
-def create_job(session: Session, job: Job | JobRecord,
+def create_job(session: Session, job: Job | NewJob,
                done: Mapping[str, Mapping[str, Any]] | None = None
-               ) -> tuple[StageRecord, ...]:
+               ) -> tuple[NewStage, ...]:
     """Insert the job and its eight stage records (pending; ``done``: the values of stages
     that are finished already, ``prepare`` at creation); return the stage records.
 
-    A :class:`JobRecord` goes in as plain INSERTs without ORM objects (it runs for every
+    A :class:`NewJob` goes in as plain INSERTs without ORM objects (it runs for every
     job created).
 
     Raises:
@@ -91,9 +67,10 @@ def create_job(session: Session, job: Job | JobRecord,
         session.add(job)
         session.flush()
     else:
-        session.execute(_JOB_INSERT, dict(vars(job)))  # shallow: asdict copies params
+        # Shallow, field by field: asdict would copy the params too.
+        session.execute(_JOB_INSERT, {f.name: getattr(job, f.name) for f in fields(job)})
     done = done or {}
-    stages = tuple(StageRecord(stage=stage, position=position,
+    stages = tuple(NewStage(stage=stage, position=position,
                                **{**_PENDING_STAGE, **done.get(stage, {})})
                    for position, stage in enumerate(STAGES))
     session.execute(_STAGE_ROWS_INSERT, [

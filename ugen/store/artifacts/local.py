@@ -54,9 +54,7 @@ class LocalArtifactStore:
         """Store a copy of ``src``. A file of this store (an upload, another job's artifact)
         is linked rather than copied: artifacts are never rewritten in place (each write
         replaces the file), so the two names can never differ."""
-        final = self.path(key)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = final.with_name(f".{final.stem}.{uuid.uuid4().hex[:8]}.tmp{final.suffix}")
+        final, tmp = self._final_and_tmp(key)
         try:
             if not self._link(src, tmp):
                 shutil.copyfile(src, tmp)
@@ -64,6 +62,12 @@ class LocalArtifactStore:
         finally:
             tmp.unlink(missing_ok=True)
         return key
+
+    def _final_and_tmp(self, key: ArtifactKey) -> tuple[Path, Path]:
+        """The artifact's file (its folder made) and a hidden temporary name beside it."""
+        final = self.path(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        return final, final.with_name(f".{final.stem}.{uuid.uuid4().hex[:8]}.tmp{final.suffix}")
 
     def _link(self, src: Path, dst: Path) -> bool:
         real = os.path.realpath(src)
@@ -80,9 +84,7 @@ class LocalArtifactStore:
         """A temporary path to write; it becomes the artifact when the block ends. Companion
         files written beside it (``<tmp>.<more>``, a provider's metadata) travel with it as
         ``<artifact>.<more>``."""
-        final = self.path(key)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = final.with_name(f".{final.stem}.{uuid.uuid4().hex[:8]}.tmp{final.suffix}")
+        final, tmp = self._final_and_tmp(key)
         companions = f"{glob.escape(tmp.name)}.*"
         try:
             yield tmp
@@ -98,7 +100,7 @@ class LocalArtifactStore:
         """Every stored file whose key starts with ``prefix``; writes in progress (hidden
         ``.<stem>.<id>.tmp`` files) are not artifacts yet and are skipped."""
         check_relative(prefix, allow_empty=True)
-        root = self.root.resolve()
+        root = Path(self._real())
         # Walk only the deepest folder the prefix names in full.
         start = root / prefix.rsplit("/", 1)[0] if "/" in prefix else root
         if not start.is_dir():
@@ -137,7 +139,7 @@ class LocalArtifactStore:
                 continue
             freed += obj.size
             folders.add(target.parent)
-        root = self.root.resolve()
+        root = Path(self._real())
         for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
             while folder != root and folder.is_relative_to(root):
                 try:
